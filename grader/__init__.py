@@ -1,0 +1,1 @@
+"""Instructor tooling: release, check, autograde and report the labs (run ``python -m grader --help``)."""
