@@ -7,14 +7,15 @@ code between each other:
 * :mod:`genmod.nn`        small networks (MLP, time-conditioned velocity field);
 * :mod:`genmod.training`  a seeded training loop with a progress bar;
 * :mod:`genmod.ode`       a reference RK4 integrator for figures;
+* :mod:`genmod.paths`     exact densities and velocities along the linear path to a Gaussian mixture;
 * :mod:`genmod.metrics`   sample-quality metrics (sliced Wasserstein, MMD);
 * :mod:`genmod.plotting`  one plotting style for the whole book.
 """
 
 from genmod.seed import seed_everything
-from genmod import data, metrics, nn, ode, plotting, training
+from genmod import data, metrics, nn, ode, paths, plotting, training
 
-__all__ = ["seed_everything", "data", "metrics", "nn", "ode", "plotting", "training", "setup_notebook"]
+__all__ = ["seed_everything", "data", "metrics", "nn", "ode", "paths", "plotting", "training", "setup_notebook"]
 __version__ = "0.1.0"
 
 

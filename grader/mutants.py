@@ -1,0 +1,130 @@
+"""Mutation testing of the hidden tests: plant one plausible bug, grade, expect lost points.
+
+Each lab keeps its mutants in ``solutions/<lab>/mutants.py`` as a list
+``MUTANTS`` of :class:`Mutant`. A mutant is a textual edit of the reference
+answer in one solution cell; it must match exactly once, so a mutant whose
+target text disappears in a later edit fails loudly instead of silently
+testing nothing. Adding a lab to the harness is adding that file.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from grader.course import SOLUTIONS, GraderError, check_lab, source_notebook, student_notebook
+from grader.nbgrader_run import Result, Submission, autograde
+from grader.notebooks import fill_solutions, grade_id, is_solution_cell, read_notebook, strip_solution_markers
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str          # becomes a student id: letters, digits, '_' and '-'
+    cell: str          # grade id of the solution cell to edit
+    old: str           # text in the reference answer...
+    new: str           # ...replaced by this
+    bug: str = ""      # what a student would have got wrong, for the table
+
+
+def load_mutants(lab: str) -> list[Mutant]:
+    path = SOLUTIONS / check_lab(lab) / "mutants.py"
+    if not path.is_file():
+        raise GraderError(f"lab {lab!r} has no mutants file ({path.relative_to(SOLUTIONS.parent)})")
+    spec = importlib.util.spec_from_file_location(f"_mutants_{lab}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    mutants = list(module.MUTANTS)
+    names = [m.name for m in mutants]
+    if len(set(names)) != len(names):
+        raise GraderError(f"{path}: mutant names must be unique")
+    return mutants
+
+
+def mutated_code(source_nb, mutant: Mutant) -> str:
+    cells = {grade_id(c): strip_solution_markers(c.source) for c in source_nb.cells if is_solution_cell(c)}
+    if mutant.cell not in cells:
+        raise GraderError(f"mutant {mutant.name}: no solution cell {mutant.cell!r}")
+    code = cells[mutant.cell]
+    count = code.count(mutant.old)
+    if count != 1:
+        raise GraderError(f"mutant {mutant.name}: {mutant.old!r} occurs {count} times in cell "
+                          f"{mutant.cell!r}; it must occur exactly once")
+    return code.replace(mutant.old, mutant.new)
+
+
+def write_submissions(lab: str, folder: Path, mutants: list[Mutant]) -> dict[str, str]:
+    """Write the reference, the blank student notebook and one notebook per mutant.
+
+    Returns ``{student id: description}``. The reference is the released
+    notebook with the solution cells filled in from ``solutions/``; a mutant is
+    the same with one edit.
+    """
+    folder = Path(folder)
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    source, student = read_notebook(source_notebook(lab)), read_notebook(student_notebook(lab))
+    nbformat.write(fill_solutions(student, source), folder / "reference.ipynb")
+    shutil.copyfile(student_notebook(lab), folder / "blank.ipynb")
+    described = {"reference": "the reference solution", "blank": "the untouched student notebook"}
+    for m in mutants:
+        nb = fill_solutions(student, source, replace={m.cell: mutated_code(source, m)})
+        nbformat.write(nb, folder / f"mutant-{m.name}.ipynb")
+        described[f"mutant-{m.name}"] = m.bug or f"{m.old!r} -> {m.new!r}"
+    return described
+
+
+@dataclass
+class MutationReport:
+    lab: str
+    results: list[Result]
+    described: dict[str, str]
+
+    def by_student(self) -> dict[str, Result]:
+        return {r.student: r for r in self.results}
+
+    def failures(self) -> list[str]:
+        """Everything that is wrong with the hidden tests, as sentences; empty means all good."""
+        res, problems = self.by_student(), []
+        ref, blank = res["reference"], res["blank"]
+        if ref.status != "graded" or ref.score != ref.max_score or ref.max_score == 0:
+            problems.append(f"reference scored {ref.score:g}/{ref.max_score:g} ({ref.status} {ref.detail})")
+        if blank.status != "graded" or blank.score != 0:
+            problems.append(f"blank notebook scored {blank.score:g}/{blank.max_score:g} ({blank.status})")
+        for sid, r in res.items():
+            if sid.startswith("mutant-"):
+                if r.status != "graded":
+                    problems.append(f"{sid} was not graded ({r.status}: {r.detail})")
+                elif r.score >= r.max_score:
+                    problems.append(f"{sid} survived with {r.score:g}/{r.max_score:g}: {self.described[sid]}")
+        return problems
+
+    def table(self) -> str:
+        res = self.by_student()
+        w = max(len(s) for s in res)
+        lines = [f"{'lab':<16} {'submission':<{w}} {'score':>9}  {'verdict':<8} what",
+                 "-" * (w + 60)]
+        for sid, r in res.items():
+            if sid == "reference":
+                verdict = "ok" if r.score == r.max_score else "WRONG"
+            elif sid == "blank":
+                verdict = "ok" if r.score == 0 else "WRONG"
+            else:
+                verdict = "killed" if r.score < r.max_score else "SURVIVED"
+            failed = [name for name, (s, m) in r.tests.items() if s < m]
+            what = self.described[sid] + (f"  [fails: {', '.join(failed)}]" if sid.startswith("mutant-") else "")
+            lines.append(f"{self.lab:<16} {sid:<{w}} {f'{r.score:g}/{r.max_score:g}':>9}  {verdict:<8} {what}")
+        return "\n".join(lines)
+
+
+def run_mutation_analysis(lab: str, workdir: Path) -> MutationReport:
+    workdir = Path(workdir)
+    mutants = load_mutants(lab)
+    described = write_submissions(lab, workdir / "mutant-submissions", mutants)
+    subs = [Submission(sid, workdir / "mutant-submissions" / f"{sid}.ipynb") for sid in described]
+    results = autograde(lab, subs, workdir / "course")
+    return MutationReport(lab, results, described)
