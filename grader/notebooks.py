@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import nbformat
+from nbformat.reader import NotJSONError
 
 from grader.course import GraderError
 
@@ -24,6 +25,8 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
         nb = nbformat.read(path, as_version=4)
     except json.JSONDecodeError as exc:
         raise GraderError(f"{path}: not valid notebook JSON ({exc.msg} at line {exc.lineno})") from None
+    except NotJSONError:
+        raise GraderError(f"{path}: not valid notebook JSON (is it truncated, or another kind of file?)") from None
     except UnicodeDecodeError:
         raise GraderError(f"{path}: not a text file (cannot decode it as UTF-8)") from None
     except Exception as exc:  # nbformat raises several types for structurally broken files

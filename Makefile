@@ -1,0 +1,48 @@
+# The two commands of the README:
+#   make book   create the virtual environment, install, execute the chapters, build _build/html
+#   make test   create the virtual environment if needed, run the whole test suite
+# Both work on a fresh clone, offline, on the CPU.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+BOOK_FLAGS := -W -n --keep-going
+
+.PHONY: book test test-fast venv release clean
+
+venv: $(STAMP)
+
+# Re-installs only when a requirements file or the package metadata changes.
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	# The notebooks' "python3" kernel must be this environment's Python, where genmod lives.
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (genmod)"
+	touch $@
+
+# jupyter-cache re-executes a chapter only when its code changes; it cannot see
+# the helper package, so a change there clears the cache and every chapter runs again.
+book: $(STAMP)
+	@mkdir -p _build
+	@hash=$$(cat genmod/*.py | sha256sum | cut -c1-16); \
+	if [ "$$(cat _build/.genmod-hash 2>/dev/null)" != "$$hash" ]; then \
+	  echo "genmod changed: clearing the execution cache"; rm -rf _build/.jupyter_cache; \
+	  echo "$$hash" > _build/.genmod-hash; fi
+	$(BIN)/jupyter-book build . $(BOOK_FLAGS)
+	@echo "The book is in _build/html/index.html"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+# Everything except the book build and the nbgrader runs (seconds, for quick iterations).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+release: $(STAMP)
+	$(BIN)/python -m grader release
+
+clean:
+	rm -rf _build .grading .pytest_cache

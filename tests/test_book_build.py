@@ -1,0 +1,82 @@
+"""The book builds strictly from the checkout, with executed figures; a raising chapter fails it."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+JUPYTER_BOOK = str(Path(sys.executable).with_name("jupyter-book"))
+STRICT = ["-W", "-n", "--keep-going"]
+
+
+def build(source: Path, out: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([JUPYTER_BOOK, "build", str(source), "--path-output", str(out), *STRICT],
+                          capture_output=True, text=True, timeout=1200)
+
+
+@pytest.fixture(scope="module")
+def html(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("book")
+    proc = build(REPO, out)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]
+    return out / "_build" / "html"
+
+
+@pytest.mark.slow
+def test_book_has_a_home_page_and_every_page_of_the_toc(html):
+    assert (html / "index.html").is_file()
+    for page in ("intro", "notation", "chapters/flow_matching", "labs/flow_matching/flow_matching",
+                 "research", "bibliography"):
+        assert (html / f"{page}.html").is_file(), page
+
+
+@pytest.mark.slow
+def test_flow_matching_chapter_shows_executed_figures_and_no_errors(html):
+    page = (html / "chapters" / "flow_matching.html").read_text()
+    images = re.findall(r'<img[^>]+src="([^"]+)"', page)
+    figures = [src for src in images if "_images/" in src or src.startswith("data:image")]
+    assert len(figures) >= 6, f"only {len(figures)} executed figures"
+    for src in figures:
+        if not src.startswith("data:"):
+            assert (html / "chapters" / src).resolve().is_file(), src
+    assert "Traceback" not in page and "NotImplementedError" not in page
+    assert "animation" in page.lower(), "the trajectory animation is embedded"
+
+
+@pytest.mark.slow
+def test_lab_page_is_not_executed_and_offers_the_notebook(html):
+    page = (html / "labs" / "flow_matching" / "flow_matching.html").read_text()
+    # Code is syntax-highlighted, so the stub's text is split across <span>s.
+    assert "NotImplementedError" in page, "the student's stubs are shown"
+    assert 'class="cell_output' not in page, "the student version is shown, not run"
+    assert "_sources/labs/flow_matching/flow_matching.ipynb" in page, "download button"
+    assert (html / "_sources" / "labs" / "flow_matching" / "flow_matching.ipynb").is_file()
+
+
+@pytest.mark.slow
+def test_a_chapter_that_raises_fails_the_build(tmp_path):
+    book = tmp_path / "book"
+    book.mkdir()
+    shutil.copyfile(REPO / "_config.yml", book / "_config.yml")
+    shutil.copyfile(REPO / "references.bib", book / "references.bib")
+    (book / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: broken\n")
+    (book / "intro.md").write_text("# Intro\n")
+    (book / "broken.md").write_text(
+        "---\njupytext:\n  text_representation:\n    format_name: myst\nkernelspec:\n"
+        "  name: python3\n  display_name: Python 3\n---\n\n# Broken\n\n"
+        "```{code-cell} ipython3\nraise RuntimeError('chapter bug')\n```\n")
+    out = tmp_path / "out"
+    proc = build(book, out)
+    assert proc.returncode != 0
+    # myst-nb names the failing page on the console and keeps the traceback in a report.
+    assert "broken" in proc.stdout + proc.stderr
+    report = out / "_build" / "html" / "reports" / "broken.err.log"
+    traceback = re.sub(r"\x1b\[[0-9;]*m", "", report.read_text())  # drop ANSI colours
+    assert "RuntimeError: chapter bug" in traceback
