@@ -34,12 +34,13 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . $(BOOK_FLAGS)
 	@echo "The book is in _build/html/index.html"
 
+# One test worker per core: the book build and each lab's nbgrader runs are independent.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 # Everything except the book build and the nbgrader runs (seconds, for quick iterations).
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -n auto --dist loadgroup -m "not slow"
 
 release: $(STAMP)
 	$(BIN)/python -m grader release

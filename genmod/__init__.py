@@ -9,23 +9,36 @@ code between each other:
 * :mod:`genmod.ode`       a reference RK4 integrator for figures;
 * :mod:`genmod.paths`     exact densities and velocities along the linear path to a Gaussian mixture;
 * :mod:`genmod.metrics`   sample-quality metrics (sliced Wasserstein, MMD);
-* :mod:`genmod.plotting`  one plotting style for the whole book.
+* :mod:`genmod.plotting`  one plotting style for the whole book;
+* :mod:`genmod.flows`     coupling-layer conditioners, masks and Gaussian baselines for flows;
+* :mod:`genmod.diffusion` noise schedules, the VP-SDE coefficients and a small noise-prediction network;
+* :mod:`genmod.gans`      a two-optimiser training loop and mode-coverage metrics for GANs;
+* :mod:`genmod.vi`        a small VAE, binarised digits and the conjugate Gaussian model in closed form.
 """
 
 from genmod.seed import seed_everything
 from genmod import data, metrics, nn, ode, paths, plotting, training
+from genmod import diffusion, flows, gans, vi
 
-__all__ = ["seed_everything", "data", "metrics", "nn", "ode", "paths", "plotting", "training", "setup_notebook"]
+__all__ = ["seed_everything", "data", "metrics", "nn", "ode", "paths", "plotting", "training",
+           "diffusion", "flows", "gans", "vi", "setup_notebook"]
 __version__ = "0.1.0"
 
 
-def setup_notebook(seed: int = 0, progress: bool | None = None) -> None:
-    """One call at the top of every chapter and lab: style, seeds, progress bars.
+def setup_notebook(seed: int = 0, progress: bool | None = None, threads: int | None = 1) -> None:
+    """One call at the top of every chapter and lab: style, seeds, progress bars, threads.
 
     ``progress=False`` silences training progress bars (the book does this: a
     static page has no use for a bar that was animated once at build time).
+    ``threads=1`` because the book's networks are tiny: a second thread only adds
+    synchronisation, and on a busy 2-core machine (CI, or several helpers grading
+    at once) it made training 5-20x slower. ``None`` leaves torch's default.
     """
+    import torch
+
     plotting.use_style()
     seed_everything(seed)
+    if threads is not None:
+        torch.set_num_threads(threads)
     if progress is not None:
         training.configure(progress=progress)

@@ -30,6 +30,17 @@ def _progress_enabled() -> bool:
     return os.environ.get("GENMOD_PROGRESS", "1") != "0"
 
 
+def progress_bar(steps: int, desc: str, progress: bool | None = None) -> tqdm:
+    """``tqdm(range(steps))`` as every training loop of the book shows it.
+
+    It writes to stdout (nbgrader scores a cell that writes to stderr as failed)
+    and is off while nbgrader grades, unless ``progress`` says otherwise.
+    """
+    show = _progress_enabled() if progress is None else progress
+    return tqdm(range(steps), desc=desc, disable=not show, file=sys.stdout,
+                mininterval=0.5, dynamic_ncols=True)
+
+
 def train(
     model: torch.nn.Module,
     loss_fn: Callable[[int], torch.Tensor],
@@ -42,13 +53,10 @@ def train(
 
     ``loss_fn`` draws its own batch (from a generator it closes over, so the run
     is reproducible) and returns a scalar tensor. Returns the loss of every step.
-    The bar writes to stdout: nbgrader scores a cell that writes to stderr as failed.
     """
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     history: list[float] = []
-    show = _progress_enabled() if progress is None else progress
-    bar = tqdm(range(steps), desc=desc, disable=not show, file=sys.stdout,
-               mininterval=0.5, dynamic_ncols=True)
+    bar = progress_bar(steps, desc, progress)
     ema = None
     for step in bar:
         loss = loss_fn(step)
@@ -60,7 +68,7 @@ def train(
         opt.step()
         history.append(loss.item())
         ema = history[-1] if ema is None else 0.98 * ema + 0.02 * history[-1]
-        if show and step % 50 == 0:
+        if not bar.disable and step % 50 == 0:
             bar.set_postfix(loss=f"{ema:.4f}", refresh=False)
     bar.close()
     return history

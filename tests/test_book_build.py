@@ -30,6 +30,7 @@ def html(tmp_path_factory) -> Path:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("book")  # one worker builds the book once for all of them
 def test_book_has_a_home_page_and_every_page_of_the_toc(html):
     assert (html / "index.html").is_file()
     for page in ("intro", "notation", "chapters/flow_matching", "labs/flow_matching/flow_matching",
@@ -38,6 +39,7 @@ def test_book_has_a_home_page_and_every_page_of_the_toc(html):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("book")  # one worker builds the book once for all of them
 def test_flow_matching_chapter_shows_executed_figures_and_no_errors(html):
     page = (html / "chapters" / "flow_matching.html").read_text()
     images = re.findall(r'<img[^>]+src="([^"]+)"', page)
@@ -51,6 +53,7 @@ def test_flow_matching_chapter_shows_executed_figures_and_no_errors(html):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("book")  # one worker builds the book once for all of them
 def test_lab_page_is_not_executed_and_offers_the_notebook(html):
     page = (html / "labs" / "flow_matching" / "flow_matching.html").read_text()
     # Code is syntax-highlighted, so the stub's text is split across <span>s.
@@ -61,6 +64,7 @@ def test_lab_page_is_not_executed_and_offers_the_notebook(html):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("book")  # one worker builds the book once for all of them
 def test_a_chapter_that_raises_fails_the_build(tmp_path):
     book = tmp_path / "book"
     book.mkdir()
