@@ -73,3 +73,12 @@ def test_every_graded_function_has_mutants_and_every_test_cell_has_points(lab):
     tests = [c for c in source.cells if is_test_cell(c)]
     assert tests and all(c.metadata.nbgrader.get("points", 0) > 0 for c in tests)
     assert all("### BEGIN HIDDEN TESTS" in c.source for c in tests), "every test cell has hidden tests"
+
+
+@pytest.mark.parametrize("lab", LAB_NAMES)
+def test_source_notebook_is_committed_without_outputs(lab):
+    # Outputs bloat the diff and can carry a stale result that the code no longer produces.
+    source = read_notebook(SOLUTIONS / lab / f"{lab}.ipynb")
+    assert all(not c.get("outputs") and not c.get("execution_count")
+               for c in source.cells if c.cell_type == "code"), \
+        f"solutions/{lab}/{lab}.ipynb carries outputs; clear them before committing"
