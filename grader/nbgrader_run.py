@@ -8,14 +8,17 @@ folder that the caller owns, so grading never writes into the repository.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+import warnings
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
-from grader.course import LABS, SOLUTIONS, GraderError, check_id, check_lab
+from grader.course import LABS, REPO, SOLUTIONS, GraderError, check_id, check_lab
 from grader.notebooks import read_notebook
 
 DEFAULT_CELL_TIMEOUT = 60  # seconds; a lab's slowest cell takes a few seconds when graded
@@ -80,6 +83,15 @@ class Submission:
     student: str
     path: Path | None            # None when the submission was rejected before grading
     problem: str = ""            # why it was rejected
+    timestamp: str = ""          # when it was submitted (nbgrader's format), if known
+
+    def when(self) -> str:
+        """Sort key for 'the latest submission wins': the recorded timestamp, else the file's mtime."""
+        if self.timestamp:
+            return self.timestamp
+        if self.path is not None and self.path.exists():
+            return datetime.fromtimestamp(self.path.stat().st_mtime, timezone.utc).strftime(TIMESTAMP_FORMAT)
+        return ""
 
 
 @dataclass
@@ -88,13 +100,26 @@ class Result:
     lab: str
     score: float
     max_score: float
-    status: str                  # "graded", "rejected" or "error"
+    status: str                  # "graded", "review" (held: see detail), "rejected" or "error"
     detail: str = ""
     tests: dict[str, tuple[float, float]] = field(default_factory=dict)
+    raw_score: float | None = None   # what autograde gave, when the score is held for review
+
+
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"
+
+
+def _read_timestamp(folder: Path) -> str:
+    ts = folder / "timestamp.txt"
+    try:
+        return ts.read_text().strip()[:64] if ts.is_file() else ""
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def find_submissions(folder: Path, lab: str) -> list[Submission]:
-    """Submissions in ``folder``: ``<student>.ipynb`` or ``<student>/<lab>.ipynb``.
+    """Submissions in ``folder``: ``<student>.ipynb``, ``<student>/<lab>.ipynb`` or nbgrader's
+    ``<student>/<lab>/<lab>.ipynb``; a ``timestamp.txt`` beside the notebook is kept.
 
     A file that cannot be a submission is not skipped silently: it comes back
     as a rejected submission with the reason, so the report lists it.
@@ -104,7 +129,7 @@ def find_submissions(folder: Path, lab: str) -> list[Submission]:
         raise GraderError(f"{folder}: no such folder of submissions")
     found: list[Submission] = []
     for entry in sorted(folder.iterdir()):
-        if entry.name.startswith("."):
+        if entry.name.startswith(".") or entry.name in {"collect-report.csv"}:
             continue
         student = entry.stem if entry.is_file() else entry.name
         try:
@@ -112,18 +137,23 @@ def find_submissions(folder: Path, lab: str) -> list[Submission]:
         except GraderError as exc:
             found.append(Submission(student, None, str(exc)))
             continue
+        if entry.is_symlink():
+            found.append(Submission(student, None, f"{entry.name}: a symbolic link, not a submission"))
+            continue
         if entry.is_file():
             if entry.suffix != ".ipynb":
                 found.append(Submission(student, None, f"{entry.name}: not a notebook (.ipynb)"))
             else:
                 found.append(Submission(student, entry))
             continue
-        expected = entry / f"{lab}.ipynb"
-        notebooks = sorted(entry.glob("*.ipynb"))
+        inner = entry / lab if (entry / lab / f"{lab}.ipynb").is_file() else entry
+        expected = inner / f"{lab}.ipynb"
+        notebooks = sorted(inner.glob("*.ipynb"))
+        stamp = _read_timestamp(inner)
         if expected.is_file():
-            found.append(Submission(student, expected))
+            found.append(Submission(student, expected, timestamp=stamp))
         elif len(notebooks) == 1:
-            found.append(Submission(student, notebooks[0]))
+            found.append(Submission(student, notebooks[0], timestamp=stamp))
         elif not notebooks:
             found.append(Submission(student, None, f"{entry.name}/: no notebook inside"))
         else:
@@ -133,61 +163,266 @@ def find_submissions(folder: Path, lab: str) -> list[Submission]:
     return found
 
 
+def _latest_per_student(submissions: list[Submission]) -> tuple[list[Submission], dict[str, str]]:
+    """One submission per student, the latest; and a note for those who sent several."""
+    by_student: dict[str, list[Submission]] = {}
+    for sub in submissions:
+        by_student.setdefault(sub.student, []).append(sub)
+    kept, notes = [], {}
+    for student, subs in by_student.items():
+        usable = [s for s in subs if s.path is not None and not s.problem] or subs
+        best = max(usable, key=lambda s: s.when())
+        kept.append(best)
+        if len(subs) > 1:
+            others = ", ".join(str(s.path.name if s.path else s.problem) for s in subs if s is not best)
+            notes[student] = f"{len(subs)} submissions: graded the latest, ignored {others}"
+    return kept, notes
+
+
 def autograde(lab: str, submissions: list[Submission], workdir: Path,
-              cell_timeout: int = DEFAULT_CELL_TIMEOUT) -> list[Result]:
+              cell_timeout: int = DEFAULT_CELL_TIMEOUT, jobs: int | None = None,
+              sandbox: str = "auto", due: str | None = None, log=None) -> list[Result]:
     """Grade every submission of ``lab`` with the hidden tests through ``nbgrader autograde``.
 
-    Unreadable notebooks are rejected before nbgrader sees them; a submission
-    whose grading crashes is reported as an error with zero points; neither
-    stops the others.
+    One result per student, in the order of ``submissions``. Unreadable notebooks
+    are rejected before nbgrader sees them; a submission whose grading crashes is
+    reported as an error with zero points; a submission with code that could fool
+    the tests (``grader.tamper``) is graded but its score is held for review; none
+    of these stops the others. The submissions are split into ``jobs`` shards
+    graded in parallel, each by its own ``nbgrader autograde`` with its own copy
+    of the gradebook; the shards' grades are then merged into the work folder's
+    gradebook, which is replaced in one step, so an interrupted run leaves the
+    previous gradebook intact.
     """
+    from grader.sandbox import resolve_mode
+    from grader.tamper import scan_notebook
+
     check_lab(lab)
+    say = log or (lambda msg: None)
+    mode = resolve_mode(sandbox)
     workdir = prepare_workdir(workdir, cell_timeout=cell_timeout)
+    submissions, notes = _latest_per_student(submissions)
     results: dict[str, Result] = {}
+    flags: dict[str, list[str]] = {}
     to_grade: list[str] = []
     for sub in submissions:
-        if sub.student in results or sub.student in to_grade:
-            raise GraderError(f"two submissions for student {sub.student!r}; keep one")
         problem = sub.problem
+        nb = None
         if sub.path is not None and not problem:
             try:
-                read_notebook(sub.path)
+                nb = read_notebook(sub.path)
             except GraderError as exc:
                 problem = str(exc)
         if problem:
             results[sub.student] = Result(sub.student, lab, 0.0, 0.0, "rejected", problem)
             continue
+        findings = scan_notebook(nb)
+        if findings:
+            flags[sub.student] = sorted({str(f) for f in findings})
         dest = workdir / "submitted" / sub.student / lab
         if dest.exists():
             shutil.rmtree(dest)
         dest.mkdir(parents=True)
         shutil.copyfile(sub.path, dest / f"{lab}.ipynb")
+        if sub.timestamp:
+            (dest / "timestamp.txt").write_text(sub.timestamp)
         to_grade.append(sub.student)
 
     # Records the lab and its hidden tests in this work folder's gradebook.
     run_nbgrader(workdir, "generate_assignment", lab, "--force")
-    proc = None
+    if due:
+        set_due_date(workdir, lab, due)
+    failures: dict[str, str] = {}
     if to_grade:
-        # Exit status 1 only means some submission failed; the gradebook says which.
-        proc = run_nbgrader(workdir, "autograde", lab, "--force", check=False)
+        jobs = max(1, min(jobs or os.cpu_count() or 1, len(to_grade)))
+        say(f"grading {len(to_grade)} submission(s) in {jobs} parallel shard(s), sandbox: {mode}")
+        failures = _grade_in_shards(lab, to_grade, workdir, jobs, mode, cell_timeout)
+    _write_flags(workdir, lab, to_grade, flags)
     graded = read_gradebook(workdir, lab)
     max_score = lab_max_score(workdir, lab)
     for student in to_grade:
-        if student in graded:
+        if student in graded and student not in failures:
             results[student] = graded[student]
         else:
             results[student] = Result(student, lab, 0.0, max_score, "error",
-                                      _failure_reason(proc, student))
+                                      failures.get(student, "nbgrader could not grade this submission"))
     for r in results.values():
         if r.status == "rejected":
             r.max_score = max_score
+        if r.student in notes:
+            r.detail = "; ".join(x for x in (r.detail, notes[r.student]) if x)
     return [results[s.student] for s in submissions]
 
 
-def _failure_reason(proc: subprocess.CompletedProcess | None, student: str) -> str:
-    log = (proc.stdout + proc.stderr) if proc else ""
+def set_due_date(workdir: Path, lab: str, due: str) -> None:
+    from nbgrader.api import Gradebook
+
+    try:
+        with Gradebook(f"sqlite:///{Path(workdir) / 'gradebook.db'}") as gb:
+            gb.update_or_create_assignment(lab, duedate=due)
+    except Exception as exc:  # nbgrader parses the date; say which input it was
+        raise GraderError(f"--due {due!r}: not a date nbgrader understands ({exc})") from None
+
+
+def _shard_config(shard: Path, release_dir: Path, cell_timeout: int, runtime: Path) -> str:
+    from grader.sandbox import KERNEL_NAME
+
+    return nbgrader_config(release_dir, shard / "gradebook.db", cell_timeout) + f"""
+# Each submission runs in the grading kernel (grader/sandbox.py), which survives
+# a kernel death (grader/execute.py). ZeroMQ over IPC sockets, because a kernel
+# without a network cannot be reached over TCP.
+c.Execute.kernel_name = {KERNEL_NAME!r}
+c.KernelManager.transport = "ipc"
+c.KernelManager.ip = {str(runtime / "k")!r}
+from grader.execute import ResilientExecute
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern,
+                                    LimitOutput, SaveAutoGrades)
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+c.Autograde.autograde_preprocessors = [ResilientExecute, IgnorePattern, ClearMetadataPreprocessor,
+                                       LimitOutput, SaveAutoGrades, AssignLatePenalties,
+                                       CheckCellMetadata]
+"""
+
+
+def _grade_in_shards(lab: str, students: list[str], workdir: Path, jobs: int, mode: str,
+                     cell_timeout: int) -> dict[str, str]:
+    """Run ``nbgrader autograde`` on ``jobs`` disjoint shards at once; merge their grades.
+
+    Returns ``{student: reason}`` for the submissions nbgrader could not grade.
+    """
+    import tempfile
+
+    from grader.sandbox import write_kernelspec
+
+    shards_root = workdir / ".shards"
+    shutil.rmtree(shards_root, ignore_errors=True)
+    groups = [students[k::jobs] for k in range(jobs)]
+    procs = []
+    runtimes = []
+    for k, group in enumerate(groups):
+        shard = shards_root / str(k)
+        (shard / "submitted").mkdir(parents=True)
+        for student in group:
+            shutil.copytree(workdir / "submitted" / student, shard / "submitted" / student)
+        shutil.copyfile(workdir / "gradebook.db", shard / "gradebook.db")
+        # Sockets need a short path; the kernel sees only this folder and its notebook's.
+        runtime = Path(tempfile.mkdtemp(prefix="gm-kernel-"))
+        runtimes.append(runtime)
+        (shard / "nbgrader_config.py").write_text(
+            _shard_config(shard, workdir / "release", cell_timeout, runtime))
+        hide = sorted({REPO, workdir.resolve(), Path.home().resolve()}, key=str)
+        write_kernelspec(shard / "jupyter", mode, hide, runtime)
+        env = _env()
+        env["JUPYTER_PATH"] = os.pathsep.join([str(shard / "jupyter"), env["JUPYTER_PATH"]])
+        env["JUPYTER_RUNTIME_DIR"] = str(runtime)
+        env["TMPDIR"] = str(runtime)  # where jupyter_client writes the connection file
+        log = (shard / "autograde.log").open("w")
+        procs.append((shard, group, log, subprocess.Popen(
+            [sys.executable, "-m", "nbgrader", "autograde", lab, "--force"],
+            cwd=shard, env=env, stdout=log, stderr=subprocess.STDOUT)))
+    failures: dict[str, str] = {}
+    for shard, group, log, proc in procs:
+        proc.wait()
+        log.close()
+    try:
+        _merge_shards(lab, workdir, [(shard, group) for shard, group, _, _ in procs], failures)
+    finally:
+        for runtime in runtimes:
+            shutil.rmtree(runtime, ignore_errors=True)
+    return failures
+
+
+def _merge_shards(lab: str, workdir: Path, shards: list[tuple[Path, list[str]]],
+                  failures: dict[str, str]) -> None:
+    """Copy each shard's grades into a copy of the gradebook, then swap it in atomically."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    main_db = workdir / "gradebook.db"
+    tmp_db = workdir / "gradebook.db.merging"
+    shutil.copyfile(main_db, tmp_db)
+    with warnings.catch_warnings(), Gradebook(f"sqlite:///{tmp_db}") as gb:
+        # nbgrader's own autoflush warnings while it creates a submission's rows.
+        warnings.simplefilter("ignore", category=Warning)
+        for shard, group in shards:
+            log_text = (shard / "autograde.log").read_text(errors="replace")
+            with Gradebook(f"sqlite:///{shard / 'gradebook.db'}") as sgb:
+                for student in group:
+                    autograded = shard / "autograded" / student / lab
+                    try:
+                        ssub = sgb.find_submission(lab, student)
+                    except MissingEntry:
+                        ssub = None
+                    if ssub is None or not autograded.is_dir():
+                        failures[student] = _failure_reason(log_text, student)
+                        continue
+                    gb.update_or_create_student(student)
+                    sub = gb.update_or_create_submission(lab, student, timestamp=ssub.timestamp)
+                    for snb in ssub.notebooks:
+                        nb = gb.find_submission_notebook(snb.name, lab, student)
+                        nb.flagged = snb.flagged
+                        nb.late_submission_penalty = snb.late_submission_penalty
+                        for sg in snb.grades:
+                            g = gb.find_grade(sg.name, snb.name, lab, student)
+                            g.auto_score, g.manual_score = sg.auto_score, sg.manual_score
+                            g.extra_credit, g.needs_manual_grade = sg.extra_credit, sg.needs_manual_grade
+                        for sc in snb.comments:
+                            c = gb.find_comment(sc.name, snb.name, lab, student)
+                            c.auto_comment, c.manual_comment = sc.auto_comment, sc.manual_comment
+                    gb.db.commit()
+                    dest = workdir / "autograded" / student / lab
+                    if dest.exists():
+                        shutil.rmtree(dest)
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copytree(autograded, dest)
+    os.replace(tmp_db, main_db)
+
+
+def _failure_reason(log: str, student: str) -> str:
     lines = [ln.strip() for ln in log.splitlines() if student in ln and "rror" in ln]
     return lines[-1][:300] if lines else "nbgrader could not grade this submission"
+
+
+FLAGS_FILE = "review.json"
+
+
+def _write_flags(workdir: Path, lab: str, graded: list[str], flags: dict[str, list[str]]) -> None:
+    """Record which students' scores are held, and why. A student graded again
+    gets a fresh verdict; students not in this batch keep theirs."""
+    path = Path(workdir) / FLAGS_FILE
+    data = read_flags(workdir)
+    lab_flags = data.setdefault(lab, {})
+    for student in graded:
+        old = lab_flags.pop(student, None)
+        if student in flags:
+            # A review already accepted stays accepted only for the same code.
+            accepted = bool(old and old.get("accepted") and old.get("findings") == flags[student])
+            lab_flags[student] = {"findings": flags[student], "accepted": accepted}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
+    os.replace(tmp, path)
+
+
+def read_flags(workdir: Path) -> dict:
+    path = Path(workdir) / FLAGS_FILE
+    try:
+        return json.loads(path.read_text()) if path.is_file() else {}
+    except (OSError, ValueError) as exc:
+        raise GraderError(f"{path}: unreadable review file ({exc}); restore it or delete it "
+                          f"and grade again") from None
+
+
+def accept_review(workdir: Path, lab: str, student: str) -> list[str]:
+    """An instructor read the flagged code and releases the autograded score; returns the findings."""
+    data = read_flags(workdir)
+    entry = data.get(lab, {}).get(student)
+    if entry is None:
+        raise GraderError(f"{student!r} has no submission of {lab} held for review")
+    entry["accepted"] = True
+    path = Path(workdir) / FLAGS_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
+    os.replace(tmp, path)
+    return entry["findings"]
 
 
 def lab_max_score(workdir: Path, lab: str) -> float:
@@ -212,6 +447,29 @@ def read_gradebook(workdir: Path, lab: str) -> dict[str, Result]:
             for nb in sub.notebooks:
                 for grade in nb.grades:
                     tests[grade.name] = (float(grade.score), float(grade.max_score))
-            out[student.id] = Result(student.id, lab, float(sub.score), float(sub.max_score),
-                                     "graded", tests=tests)
+            result = Result(student.id, lab, float(sub.score), float(sub.max_score), "graded",
+                            tests=tests)
+            if sub.total_seconds_late > 0:
+                result.detail = f"late by {_duration(sub.total_seconds_late)}"
+            out[student.id] = result
+    # A score held for review is not given until an instructor accepts it.
+    for student, entry in read_flags(workdir).get(lab, {}).items():
+        result = out.get(student)
+        if result is None:
+            continue
+        if entry.get("accepted"):
+            result.detail = "; ".join(x for x in (result.detail, "accepted after review") if x)
+            continue
+        findings = entry.get("findings", [])
+        result.raw_score, result.score, result.status = result.score, 0.0, "review"
+        result.detail = "; ".join(x for x in (
+            result.detail,
+            f"held for review: autograde gave {result.raw_score:g}/{result.max_score:g}, but the code "
+            f"{findings[0] if findings else 'was flagged'}"
+            + (f" (+{len(findings) - 1} more)" if len(findings) > 1 else "")) if x)
     return out
+
+
+def _duration(seconds: float) -> str:
+    hours = seconds / 3600
+    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"

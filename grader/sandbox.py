@@ -1,0 +1,158 @@
+"""The grading kernel: resource limits, and a bubblewrap sandbox where the OS allows one.
+
+A submission is arbitrary code that runs with the instructor's rights. Its kernel
+is started by ``python -m grader.sandbox launch`` (the ``argv`` of a kernelspec
+written per grading run), which
+
+* sets resource limits that every child inherits: address space (a memory bomb
+  raises ``MemoryError`` instead of taking the machine down), CPU seconds,
+  processes and the size of files it writes;
+* where `bubblewrap <https://github.com/containers/bubblewrap>`_ works, runs the
+  kernel in a new mount, PID and network namespace: the repository (solutions,
+  mutants) and the grading folder (gradebook, the other students' notebooks) are
+  replaced by empty folders, only the notebook's own folder is writable, and
+  there is no network;
+* installs an audit hook (PEP 578) before any student code runs, which refuses
+  ``__code__`` swaps and ``ctypes``: an audit hook cannot be removed from Python.
+
+With no bubblewrap (a laptop without it, a container that forbids user
+namespaces) grading still works, with the limits and the audit hook only;
+``python -m grader autograde`` says so, and ``--sandbox require`` refuses instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from grader.course import REPO, GraderError
+
+KERNEL_NAME = "genmod-grading"
+BOOT = Path(__file__).with_name("kernel_boot.py")
+
+# Generous for the labs (a graded lab peaks below 1 GiB), small enough that a
+# runaway allocation fails in the student's cell rather than in the machine.
+LIMITS = {
+    "address_space": 6 * 2**30,   # bytes of virtual memory (torch maps a lot it never touches)
+    "cpu_seconds": 900,           # per kernel: the whole notebook
+    "processes": 256,             # threads count too: torch, OpenMP and ZeroMQ start some
+    "file_size": 256 * 2**20,     # bytes per file written
+}
+
+
+def bwrap_works() -> bool:
+    """Whether bubblewrap is installed and allowed to make namespaces here."""
+    exe = shutil.which("bwrap")
+    if exe is None:
+        return False
+    try:
+        proc = subprocess.run([exe, "--ro-bind", "/", "/", "--unshare-net", "--unshare-pid",
+                               "--die-with-parent", "true"], capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return proc.returncode == 0
+
+
+def resolve_mode(mode: str) -> str:
+    """``auto`` -> ``bwrap`` where it works, else ``limits``; ``require`` insists on bwrap."""
+    if mode not in {"auto", "require", "limits"}:
+        raise GraderError(f"--sandbox must be auto, require or limits, not {mode!r}")
+    if mode == "limits":
+        return "limits"
+    if bwrap_works():
+        return "bwrap"
+    if mode == "require":
+        raise GraderError("--sandbox require: bubblewrap is not installed or not permitted here "
+                          "(Debian/Ubuntu: apt-get install bubblewrap); `--sandbox limits` grades "
+                          "without filesystem and network isolation")
+    return "limits"
+
+
+def write_kernelspec(jupyter_dir: Path, mode: str, hide: list[Path], runtime_dir: Path) -> dict:
+    """A kernelspec named KERNEL_NAME under ``jupyter_dir/kernels`` (add ``jupyter_dir`` to JUPYTER_PATH)."""
+    spec_dir = Path(jupyter_dir) / "kernels" / KERNEL_NAME
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    argv = [sys.executable, "-m", "grader.sandbox", "launch", "--mode", mode,
+            "--runtime", str(runtime_dir)]
+    for path in hide:
+        argv += ["--hide", str(path)]
+    argv += ["{connection_file}"]
+    spec = {"argv": argv, "display_name": "Python 3 (grading sandbox)", "language": "python",
+            # Signals to the launcher do not reach a kernel in another PID namespace.
+            "interrupt_mode": "message", "env": {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}}
+    (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
+    return spec
+
+
+def _set_limits() -> None:
+    for name, value in ((resource.RLIMIT_AS, LIMITS["address_space"]),
+                        (resource.RLIMIT_CPU, LIMITS["cpu_seconds"]),
+                        (resource.RLIMIT_NPROC, LIMITS["processes"]),
+                        (resource.RLIMIT_FSIZE, LIMITS["file_size"])):
+        soft, hard = resource.getrlimit(name)
+        new = value if hard == resource.RLIM_INFINITY else min(value, hard)
+        resource.setrlimit(name, (new, new))
+
+
+def bwrap_argv(connection_file: Path, runtime_dir: Path, hide: list[Path], cwd: Path) -> list[str]:
+    """The bubblewrap command line: the whole filesystem read-only, the secrets hidden."""
+    argv = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+            "--tmpfs", "/tmp", "--unshare-net", "--unshare-pid", "--unshare-ipc",
+            "--die-with-parent", "--new-session", "--unsetenv", "JPY_PARENT_PID",
+            "--setenv", "HOME", "/tmp", "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib"]
+    hidden = [Path(p).resolve() for p in hide]
+    for path in hidden:
+        argv += ["--tmpfs", str(path)]
+    # What the kernel needs from inside the hidden folders: the interpreter and the
+    # helper package (read-only), and its own notebook folder (writable).
+    needed_ro = [Path(sys.prefix), Path(sys.base_prefix), REPO / "genmod", BOOT]
+    for path in needed_ro:
+        path = path.resolve()
+        if any(path == h or h in path.parents for h in hidden) or path.is_relative_to("/tmp"):
+            argv += ["--ro-bind", str(path), str(path)]
+    argv += ["--bind", str(cwd), str(cwd), "--bind", str(runtime_dir), str(runtime_dir)]
+    conn = Path(connection_file).resolve()
+    if runtime_dir.resolve() not in conn.parents:
+        argv += ["--ro-bind", str(conn), str(conn)]
+    argv += ["--chdir", str(cwd)]
+    return argv
+
+
+def launch(mode: str, connection_file: str, runtime_dir: str, hide: list[str]) -> None:
+    """Replace this process by the kernel, limited and (mode ``bwrap``) sandboxed."""
+    _set_limits()
+    kernel = [sys.executable, str(BOOT), "-f", str(Path(connection_file).resolve())]
+    if mode == "bwrap":
+        argv = bwrap_argv(Path(connection_file), Path(runtime_dir), [Path(h) for h in hide],
+                          Path.cwd()) + kernel
+    else:
+        argv = kernel
+    sys.stdout.flush()
+    os.execvp(argv[0], argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m grader.sandbox")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("launch", help="start a grading kernel (used by the kernelspec)")
+    p.add_argument("--mode", choices=["bwrap", "limits"], required=True)
+    p.add_argument("--runtime", required=True, help="folder of the connection file and sockets")
+    p.add_argument("--hide", action="append", default=[], help="folder the kernel must not see")
+    p.add_argument("connection_file")
+    sub.add_parser("check", help="say whether the bubblewrap sandbox works here")
+    args = parser.parse_args(argv)
+    if args.command == "launch":
+        launch(args.mode, args.connection_file, args.runtime, args.hide)
+    else:
+        print("bubblewrap sandbox: " + ("works" if bwrap_works() else
+                                        "NOT available (apt-get install bubblewrap)"))
+
+
+if __name__ == "__main__":
+    main()
