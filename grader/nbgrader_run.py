@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import nbformat
+
 from grader.course import LABS, REPO, SOLUTIONS, GraderError, check_id, check_lab
-from grader.notebooks import read_notebook
+from grader.notebooks import canonicalise, read_notebook
 
 DEFAULT_CELL_TIMEOUT = 60  # seconds; a lab's slowest cell takes a few seconds when graded
 
@@ -202,6 +204,10 @@ def autograde(lab: str, submissions: list[Submission], workdir: Path,
     mode = resolve_mode(sandbox)
     workdir = prepare_workdir(workdir, cell_timeout=cell_timeout)
     submissions, notes = _latest_per_student(submissions)
+    # Records the lab and its hidden tests in this work folder's gradebook, and
+    # releases it afresh: submissions are laid out on this release.
+    run_nbgrader(workdir, "generate_assignment", lab, "--force")
+    released = read_notebook(workdir / "release" / lab / f"{lab}.ipynb")
     results: dict[str, Result] = {}
     flags: dict[str, list[str]] = {}
     to_grade: list[str] = []
@@ -219,17 +225,18 @@ def autograde(lab: str, submissions: list[Submission], workdir: Path,
         findings = scan_notebook(nb)
         if findings:
             flags[sub.student] = sorted({str(f) for f in findings})
+        nb, restored = canonicalise(nb, released)
+        if restored:
+            notes[sub.student] = "; ".join([*restored, notes.get(sub.student, "")]).strip("; ")
         dest = workdir / "submitted" / sub.student / lab
         if dest.exists():
             shutil.rmtree(dest)
         dest.mkdir(parents=True)
-        shutil.copyfile(sub.path, dest / f"{lab}.ipynb")
+        nbformat.write(nb, dest / f"{lab}.ipynb")
         if sub.timestamp:
             (dest / "timestamp.txt").write_text(sub.timestamp)
         to_grade.append(sub.student)
 
-    # Records the lab and its hidden tests in this work folder's gradebook.
-    run_nbgrader(workdir, "generate_assignment", lab, "--force")
     if due:
         set_due_date(workdir, lab, due)
     failures: dict[str, str] = {}
@@ -249,6 +256,10 @@ def autograde(lab: str, submissions: list[Submission], workdir: Path,
     for r in results.values():
         if r.status == "rejected":
             r.max_score = max_score
+        if r.status == "error" and r.student in flags:
+            # It broke the grading and it was flagged: the reviewer needs to see both.
+            r.status = "review"
+            r.detail = f"held for review: grading failed ({r.detail}); the code {flags[r.student][0]}"
         if r.student in notes:
             r.detail = "; ".join(x for x in (r.detail, notes[r.student]) if x)
     return [results[s.student] for s in submissions]

@@ -81,3 +81,52 @@ def fill_solutions(student_nb, source_nb, replace: dict[str, str] | None = None)
         if is_solution_cell(cell) and gid in reference:
             cell.source = replace.get(gid, reference[gid])
     return nb
+
+
+def canonicalise(submitted, released) -> tuple[nbformat.NotebookNode, list[str]]:
+    """The submission laid out on the released notebook: the student's answers, our everything else.
+
+    A student may delete, reorder, edit or re-label cells. nbgrader restores an
+    edited test cell, but a deleted read-only cell makes it fail on the whole
+    notebook (KeyError in OverwriteCells), and copied metadata can claim points.
+    So the notebook that is graded is rebuilt from the release: every cell of
+    the release in its order, where a solution cell takes the student's code
+    (if they kept the cell), followed by the student's own extra cells where they
+    put them. Cells whose nbgrader id the release does not know lose their
+    nbgrader metadata and count as the student's own. Returns the notebook and
+    notes on what was restored, for the grade report.
+    """
+    known = {grade_id(c): c for c in released.cells if grade_id(c)}
+    answers: dict[str, nbformat.NotebookNode] = {}
+    extras_after: dict[str | None, list] = {}
+    anchor = None
+    for cell in submitted.cells:
+        gid = grade_id(cell)
+        if gid in known and gid not in answers:
+            answers[gid] = cell
+            anchor = gid
+            continue
+        extra = nbformat.from_dict(json.loads(json.dumps(cell)))
+        extra.get("metadata", {}).pop("nbgrader", None)
+        if extra.get("cell_type") == "code":
+            extra.outputs, extra.execution_count = [], None
+        extras_after.setdefault(anchor, []).append(extra)
+    cells = list(extras_after.get(None, []))
+    for rel in released.cells:
+        gid = grade_id(rel)
+        cell = nbformat.from_dict(json.loads(json.dumps(rel)))
+        if gid and is_solution_cell(rel) and gid in answers and answers[gid].get("cell_type") == rel.cell_type:
+            cell.source = answers[gid].get("source", "")
+        cells.append(cell)
+        if gid:
+            cells.extend(extras_after.get(gid, []))
+    notes = []
+    missing = [gid for gid in known if gid not in answers]
+    if missing:
+        notes.append(f"restored {len(missing)} deleted cell(s)")
+    order = [grade_id(c) for c in submitted.cells if grade_id(c) in known]
+    if order != [g for g in known if g in order]:
+        notes.append("put moved cells back in order")
+    out = nbformat.v4.new_notebook(metadata=json.loads(json.dumps(released.metadata)))
+    out.cells = cells
+    return out, notes
