@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import nbformat
@@ -127,6 +128,12 @@ def canonicalise(submitted, released) -> tuple[nbformat.NotebookNode, list[str]]
     order = [grade_id(c) for c in submitted.cells if grade_id(c) in known]
     if order != [g for g in known if g in order]:
         notes.append("put moved cells back in order")
+    # A student's copy of a released cell keeps that cell's id; ids must be unique.
+    seen: set[str] = set()
+    for cell in cells:
+        while cell.get("id") in seen:
+            cell["id"] = uuid.uuid4().hex[:8]
+        seen.add(cell.get("id"))
     out = nbformat.v4.new_notebook(metadata=json.loads(json.dumps(released.metadata)))
     out.cells = cells
     return out, notes
