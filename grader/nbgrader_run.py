@@ -243,6 +243,9 @@ def autograde(lab: str, submissions: list[Submission], workdir: Path,
     if to_grade:
         jobs = max(1, min(jobs or os.cpu_count() or 1, len(to_grade)))
         say(f"grading {len(to_grade)} submission(s) in {jobs} parallel shard(s), sandbox: {mode}")
+        if mode == "limits" and sandbox == "auto":
+            say("note: bubblewrap is not available, so the kernels run with resource limits but can "
+                "read files and reach the network (Debian/Ubuntu: apt-get install bubblewrap)")
         failures = _grade_in_shards(lab, to_grade, workdir, jobs, mode, cell_timeout)
     _write_flags(workdir, lab, to_grade, flags)
     graded = read_gradebook(workdir, lab)
