@@ -144,3 +144,14 @@ def test_parallel_grading_gives_the_scores_of_one_shard_and_regrading_is_idempot
     after = read_gradebook(copy, LAB)
     assert {s: (r.score, r.tests) for s, r in after.items()} == \
         {s: (r.score, r.tests) for s, r in before.items()}
+
+
+def test_feedback_is_written_for_graded_students_and_withheld_while_a_score_is_held(graded):
+    from grader.feedback import generate_feedback
+
+    _, _, workdir, *_ = graded
+    run = generate_feedback(LAB, workdir)
+    assert "reference" in run.written and "wrong" in run.written
+    for sid in ("np-allclose", "transformer"):
+        assert sid not in run.written and "held for review" in run.problems[sid]
+        assert not list((workdir / "feedback" / sid).glob("**/*.html")), sid
