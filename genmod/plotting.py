@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Sequence
 
 import matplotlib
@@ -106,7 +107,7 @@ def snapshots(traj, times: Sequence[float], limits=LIMITS, color: str = MODEL_CO
 
 
 def animate_trajectories(traj, limits=LIMITS, frames: int = 40, color: str = MODEL_COLOR):
-    """A matplotlib animation of particles moving along ``traj`` (embed with ``HTML(anim.to_jshtml())``)."""
+    """A matplotlib animation of particles moving along ``traj`` (embed with :func:`animation_html`)."""
     from matplotlib.animation import FuncAnimation
 
     traj = _np(traj)
@@ -127,6 +128,16 @@ def animate_trajectories(traj, limits=LIMITS, frames: int = 40, color: str = MOD
     anim = FuncAnimation(fig, update, frames=frames, interval=80, blit=False)
     plt.close(fig)
     return anim
+
+
+def animation_html(anim) -> str:
+    """The animation as a self-contained HTML player for a book page: ``anim.to_jshtml()``
+    without its ``<link>`` to Font Awesome on a CDN.
+
+    The book's theme ships Font Awesome and draws the player's buttons with it,
+    so the page needs no network (the site must work offline).
+    """
+    return re.sub(r"<link[^>]*font-awesome[^>]*>\s*", "", anim.to_jshtml())
 
 
 def show_digits(images, nrow: int = 2, ncol: int = 10, title: str | None = None):

@@ -41,3 +41,32 @@ def run_grader(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
     """``python -m grader ARGS`` as an instructor would type it."""
     return subprocess.run([sys.executable, "-m", "grader", *map(str, args)], cwd=cwd,
                           capture_output=True, text=True, timeout=900)
+
+
+# ------------------------------------------------------------------ the built book
+# Built once per test session (strict, into a temporary folder) and shared by
+# every test that reads the site; they all carry @pytest.mark.xdist_group("book"),
+# so one pytest-xdist worker builds it and runs them.
+
+JUPYTER_BOOK = str(Path(sys.executable).with_name("jupyter-book"))
+STRICT = ["-W", "-n", "--keep-going"]
+
+
+def build(source: Path, out: Path) -> subprocess.CompletedProcess:
+    """``jupyter-book build SOURCE`` into OUT, strictly, as ``make book`` does."""
+    return subprocess.run([JUPYTER_BOOK, "build", str(source), "--path-output", str(out), *STRICT],
+                          capture_output=True, text=True, timeout=1200)
+
+
+@pytest.fixture(scope="session")
+def html(tmp_path_factory) -> Path:
+    """The built site (``_build/html``). BOOK_HTML=path/to/_build/html reuses a book
+    built earlier, to iterate on the site tests without the two-minute build."""
+    if os.environ.get("BOOK_HTML"):
+        reused = Path(os.environ["BOOK_HTML"]).resolve()
+        assert (reused / "index.html").is_file(), f"BOOK_HTML={reused} holds no built book"
+        return reused
+    out = tmp_path_factory.mktemp("book")
+    proc = build(REPO, out)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]
+    return out / "_build" / "html"

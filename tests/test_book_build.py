@@ -4,29 +4,10 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from conftest import REPO
-
-JUPYTER_BOOK = str(Path(sys.executable).with_name("jupyter-book"))
-STRICT = ["-W", "-n", "--keep-going"]
-
-
-def build(source: Path, out: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([JUPYTER_BOOK, "build", str(source), "--path-output", str(out), *STRICT],
-                          capture_output=True, text=True, timeout=1200)
-
-
-@pytest.fixture(scope="module")
-def html(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("book")
-    proc = build(REPO, out)
-    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]
-    return out / "_build" / "html"
+from conftest import REPO, build  # the fixture `html` (the built book) is in conftest.py
 
 
 @pytest.mark.slow
@@ -70,6 +51,8 @@ def test_a_chapter_that_raises_fails_the_build(tmp_path):
     book.mkdir()
     shutil.copyfile(REPO / "_config.yml", book / "_config.yml")
     shutil.copyfile(REPO / "references.bib", book / "references.bib")
+    for folder in ("_ext", "_vendor"):  # the local Sphinx extension and MathJax that _config.yml names
+        shutil.copytree(REPO / folder, book / folder, ignore=shutil.ignore_patterns("__pycache__"))
     (book / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: broken\n")
     (book / "intro.md").write_text("# Intro\n")
     (book / "broken.md").write_text(
