@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BOOK_FLAGS := -W -n --keep-going
 
-.PHONY: book test test-fast venv release clean chromium
+.PHONY: book test test-fast venv release clean chromium bubblewrap
 
 venv: $(STAMP)
 
@@ -49,12 +49,26 @@ chromium:
 	  echo "      Install it (Debian/Ubuntu: sudo apt-get install chromium) or set CHROMIUM=/path/to/it."; \
 	fi >&2
 
+# The grading sandbox (grader/sandbox.py) uses bubblewrap where it can. Installed
+# here when missing and we are root with apt-get; elsewhere grading falls back to
+# resource limits only, and says so (tests that need it skip, or fail under CI=true).
+bubblewrap:
+	@if command -v bwrap >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing bubblewrap for the grading sandbox (apt-get install bubblewrap)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null) \
+	    || echo "Note: could not install bubblewrap; grading runs without the sandbox"; \
+	else \
+	  echo "Note: bubblewrap not found; grading runs with resource limits only."; \
+	  echo "      Install it (Debian/Ubuntu: sudo apt-get install bubblewrap)."; \
+	fi >&2
+
 # One test worker per core: the book build and each lab's nbgrader runs are independent.
-test: $(STAMP) chromium
+test: $(STAMP) chromium bubblewrap
 	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 # Everything except the book build and the nbgrader runs (seconds, for quick iterations).
-test-fast: $(STAMP) chromium
+test-fast: $(STAMP) chromium bubblewrap
 	$(BIN)/python -m pytest -n auto --dist loadgroup -m "not slow"
 
 release: $(STAMP)

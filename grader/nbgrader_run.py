@@ -310,6 +310,10 @@ def _grade_in_shards(lab: str, students: list[str], workdir: Path, jobs: int, mo
 
     shards_root = workdir / ".shards"
     shutil.rmtree(shards_root, ignore_errors=True)
+    # The merge starts from the gradebook as it is now, so nothing done to the
+    # work folder's gradebook while students' code runs can reach the result.
+    snapshot = workdir / "gradebook.db.merging"
+    shutil.copyfile(workdir / "gradebook.db", snapshot)
     groups = [students[k::jobs] for k in range(jobs)]
     procs = []
     runtimes = []
@@ -352,8 +356,7 @@ def _merge_shards(lab: str, workdir: Path, shards: list[tuple[Path, list[str]]],
     from nbgrader.api import Gradebook, MissingEntry
 
     main_db = workdir / "gradebook.db"
-    tmp_db = workdir / "gradebook.db.merging"
-    shutil.copyfile(main_db, tmp_db)
+    tmp_db = workdir / "gradebook.db.merging"   # the snapshot taken before grading
     with warnings.catch_warnings(), Gradebook(f"sqlite:///{tmp_db}") as gb:
         # nbgrader's own autoflush warnings while it creates a submission's rows.
         warnings.simplefilter("ignore", category=Warning)
