@@ -4,7 +4,12 @@
     check     NOTEBOOK                  run a notebook's visible tests and list what passes
     autograde LAB SUBMISSIONS           grade a folder of submissions with the hidden tests
     report    LAB                       grades CSV from the gradebook of an earlier autograde
+                                        (+ LMS import file, per-test pass rates, plots)
+    collect   LAB DOWNLOAD              LMS download (zip or folder) -> <student>/<lab>.ipynb folders
+    feedback  LAB                       per-student HTML feedback, hidden tests' code not shown
+    accept    LAB STUDENT               release a score held for review (flagged code) after reading it
     mutants   LAB                       prove the hidden tests catch the lab's planted bugs
+    gradescope LAB [--verify]           otter-grader autograder zip for Gradescope (--verify: same scores as nbgrader)
 """
 
 from __future__ import annotations
@@ -53,11 +58,29 @@ def cmd_autograde(args) -> int:
         raise GraderError(f"{args.submissions}: no submissions found (expected <student>.ipynb "
                           f"or <student>/{lab}.ipynb)")
     print(f"grading {len(subs)} submission(s) of {lab} in {workdir} ...", flush=True)
-    results = autograde(lab, subs, workdir, cell_timeout=args.timeout)
+    results = autograde(lab, subs, workdir, cell_timeout=args.timeout, jobs=args.jobs,
+                        sandbox=args.sandbox, due=args.due, log=lambda m: print(m, flush=True))
     print(format_table(results))
+    held = [r for r in results if r.status == "review"]
+    if held:
+        print(f"{len(held)} score(s) held for review (details in {workdir / 'review.json'}); "
+              f"after reading the code: python -m grader accept {lab} STUDENT")
     csv_path = Path(args.csv) if args.csv else workdir / f"grades-{lab}.csv"
     write_csv(results, csv_path)
     print(f"grades written to {csv_path}")
+    return 0
+
+
+def cmd_accept(args) -> int:
+    from grader.nbgrader_run import accept_review
+
+    lab = check_lab(args.lab)
+    workdir = Path(args.workdir) if args.workdir else default_workdir(lab)
+    findings = accept_review(workdir, lab, args.student)
+    print(f"released the autograded score of {args.student} for {lab}; the flagged code was:")
+    for f in findings:
+        print("  " + f)
+    print(f"`python -m grader report {lab}` writes the updated grades")
     return 0
 
 
@@ -74,7 +97,50 @@ def cmd_report(args) -> int:
     csv_path = Path(args.csv) if args.csv else workdir / f"grades-{lab}.csv"
     write_csv(results, csv_path)
     print(f"grades written to {csv_path}")
+    _report_extras(args, lab, workdir, results)
     return 0
+
+
+def _report_extras(args, lab: str, workdir: Path, results) -> None:
+    """The LMS import file, per-test pass rates and plots of `report`, in <workdir>/report/."""
+    from grader.report import format_pass_rates, write_instructor_report, write_lms_csv
+
+    outdir = workdir / "report"
+    if args.lms:
+        path, left_out = write_lms_csv(results, lab, args.lms, outdir / f"{args.lms}-{lab}.csv",
+                                       column=args.lms_column)
+        print(f"{args.lms} import file written to {path}")
+        for line in left_out:
+            print(f"  {line}")
+    stats, files = write_instructor_report(results, lab, outdir)
+    print(f"\npass rate per test ({len(results)} submission(s)):")
+    print(format_pass_rates(stats))
+    print("written: " + ", ".join(str(f) for f in files))
+
+
+def cmd_collect(args) -> int:
+    from grader.collect import collect
+
+    lab = check_lab(args.lab)
+    into = Path(args.into) if args.into else default_workdir(lab) / "inbox"
+    report = collect(lab, Path(args.download), into, pattern=args.pattern,
+                     max_file_mb=args.max_file_mb, max_total_mb=args.max_total_mb)
+    print(report.summary())
+    if not any(r.action in ("collected", "unchanged", "kept") for r in report.rows):
+        print("nothing collected: is --pattern right? (presets: canvas, moodle, plain; or a regex "
+              "with (?P<student>...))")
+        return 1
+    return 0
+
+
+def cmd_feedback(args) -> int:
+    from grader.feedback import format_run, generate_feedback
+
+    lab = check_lab(args.lab)
+    workdir = (Path(args.workdir) if args.workdir else default_workdir(lab)).resolve()
+    run = generate_feedback(lab, workdir, show_hidden=args.show_hidden)
+    print(format_run(run, workdir))
+    return 0 if run.written else 1
 
 
 def cmd_mutants(args) -> int:
@@ -88,6 +154,26 @@ def cmd_mutants(args) -> int:
     for p in problems:
         print("PROBLEM:", p)
     return 1 if problems else 0
+
+
+def cmd_gradescope(args) -> int:
+    from grader.gradescope import export_gradescope, format_agreement, verify
+
+    lab = check_lab(args.lab)
+    out = Path(args.out) if args.out else default_workdir(lab) / "gradescope"
+    path = export_gradescope(lab, out)
+    print(f"autograder written to {path}")
+    print(f"On Gradescope: create a Programming Assignment, upload this zip under Configure Autograder "
+          f"(the image build installs Python and the pinned packages, several minutes), and have "
+          f"students submit their {lab}.ipynb.")
+    if not args.verify:
+        return 0
+    print(f"grading the reference, the blank notebook and every mutant of {lab} "
+          f"with nbgrader and with otter run ...", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = verify(lab, Path(args.workdir) if args.workdir else Path(tmp))
+    print(format_agreement(rows))
+    return 0 if all(r.match for r in rows) else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,18 +197,63 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workdir", help="nbgrader course folder (default: .grading/<lab>)")
     p.add_argument("--csv", help="where to write the grades (default: <workdir>/grades-<lab>.csv)")
     p.add_argument("--timeout", type=int, default=60, help="seconds per cell (default 60)")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="submissions graded at once (default: one per CPU core)")
+    p.add_argument("--sandbox", default="auto", choices=["auto", "require", "limits"],
+                   help="auto: bubblewrap where it works, else resource limits only (default); "
+                        "require: refuse to grade without bubblewrap; limits: resource limits only")
+    p.add_argument("--due", help="due date, e.g. '2026-11-30 23:59:00 UTC': late submissions are marked")
     p.set_defaults(func=cmd_autograde)
+
+    p = sub.add_parser("accept", help="release a score held for review, after reading the code")
+    p.add_argument("lab")
+    p.add_argument("student")
+    p.add_argument("--workdir", help="nbgrader course folder (default: .grading/<lab>)")
+    p.set_defaults(func=cmd_accept)
 
     p = sub.add_parser("report", help="grades CSV from an earlier autograde")
     p.add_argument("lab")
     p.add_argument("--workdir", help="nbgrader course folder (default: .grading/<lab>)")
     p.add_argument("--csv", help="where to write the grades")
+    p.add_argument("--lms", choices=["canvas", "moodle"],
+                   help="also write <workdir>/report/<lms>-<lab>.csv for the LMS's grade import")
+    p.add_argument("--lms-column", help="assignment column of the canvas file: its Canvas title, or "
+                                        "'Title (assignment id)' (default: the lab's name)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("collect", help="LMS download -> one folder per student, for autograde")
+    p.add_argument("lab")
+    p.add_argument("download", help="the LMS's zip, or a folder")
+    p.add_argument("--pattern", default="plain",
+                   help="file names: canvas, moodle, plain (<student>.ipynb, the default), or a regular "
+                        "expression for the path inside the download with (?P<student>...) and "
+                        "optionally (?P<timestamp>...)")
+    p.add_argument("--into", help="where to collect (default: .grading/<lab>/inbox)")
+    p.add_argument("--max-file-mb", type=float, default=64, help="largest file read (default 64 MB)")
+    p.add_argument("--max-total-mb", type=float, default=4096,
+                   help="most the whole download may unpack to (default 4096 MB)")
+    p.set_defaults(func=cmd_collect)
+
+    p = sub.add_parser("feedback", help="HTML feedback per student from an earlier autograde")
+    p.add_argument("lab")
+    p.add_argument("--workdir", help="nbgrader course folder (default: .grading/<lab>)")
+    p.add_argument("--show-hidden", action="store_true",
+                   help="show the hidden tests' code and full tracebacks (nbgrader's own feedback)")
+    p.set_defaults(func=cmd_feedback)
 
     p = sub.add_parser("mutants", help="check that the hidden tests catch the lab's mutants")
     p.add_argument("lab")
     p.add_argument("--workdir", help="keep the grading folder here (default: a temporary folder)")
     p.set_defaults(func=cmd_mutants)
+
+    p = sub.add_parser("gradescope", help="otter-grader autograder zip for Gradescope")
+    p.add_argument("lab")
+    p.add_argument("--out", help="folder for <lab>-autograder.zip (default: .grading/<lab>/gradescope)")
+    p.add_argument("--verify", action="store_true",
+                   help="also grade the reference, blank and mutants with nbgrader and otter run; "
+                        "compare the scores")
+    p.add_argument("--workdir", help="with --verify: keep the grading folders here (default: temporary)")
+    p.set_defaults(func=cmd_gradescope)
 
     args = parser.parse_args(argv)
     try:
