@@ -65,7 +65,7 @@ bubblewrap:
 
 # One test worker per core: the book build and each lab's nbgrader runs are independent.
 test: $(STAMP) chromium bubblewrap
-	$(BIN)/python -m pytest -n auto --dist loadgroup
+	$(BIN)/python -m pytest -n auto --dist loadgroup --durations=15
 
 # Everything except the book build and the nbgrader runs (seconds, for quick iterations).
 test-fast: $(STAMP) chromium bubblewrap
