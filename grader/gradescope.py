@@ -408,8 +408,12 @@ class Agreement:
         return not self.differences()
 
 
-def verify(lab: str, workdir: Path, processes: int = 2, timeout: int = OTTER_TIMEOUT) -> list[Agreement]:
+def verify(lab: str, workdir: Path, processes: int = 2, timeout: int = OTTER_TIMEOUT,
+           one_mutant_per_cell: bool = False) -> list[Agreement]:
     """Grade the reference, the blank notebook and every mutant of ``lab`` with nbgrader and with otter.
+
+    ``one_mutant_per_cell`` keeps only the first mutant of each solution cell
+    (the test suite's budget); the command line checks them all.
 
     nbgrader grades the batch first, then otter runs ``processes`` submissions at
     a time. Not both at once: that would oversubscribe the machine, and
@@ -421,7 +425,10 @@ def verify(lab: str, workdir: Path, processes: int = 2, timeout: int = OTTER_TIM
     workdir = Path(workdir)
     zip_path = export_gradescope(lab, workdir / "gradescope")
     folder = workdir / "submissions"
-    notebooks = {sid: folder / f"{sid}.ipynb" for sid in write_submissions(lab, folder, load_mutants(lab))}
+    mutants = load_mutants(lab)
+    if one_mutant_per_cell:
+        mutants = list({m.cell: m for m in reversed(mutants)}.values())
+    notebooks = {sid: folder / f"{sid}.ipynb" for sid in write_submissions(lab, folder, mutants)}
     graded = autograde(lab, [Submission(sid, nb) for sid, nb in notebooks.items()], workdir / "course")
 
     def run_otter(notebook: Path):
