@@ -162,7 +162,7 @@ def generate_feedback(lab: str, workdir: Path, show_hidden: bool = False) -> Fee
     reported in the result's ``problems``, as is one whose page nbgrader could
     not render.
     """
-    from grader.nbgrader_run import read_flags, run_nbgrader
+    from grader.nbgrader_run import last_error_line, read_flags, run_nbgrader
 
     check_lab(lab)
     workdir = Path(workdir).resolve()
@@ -196,8 +196,8 @@ def generate_feedback(lab: str, workdir: Path, show_hidden: bool = False) -> Fee
     for s in ready:
         page = feedback_page(workdir, s, lab)
         if not page.is_file():
-            lines = [ln.strip() for ln in log.splitlines() if s in ln and "rror" in ln]
-            run.problems[s] = "nbgrader could not render feedback" + (f": {lines[-1][:200]}" if lines else "")
+            line = last_error_line(log, s)
+            run.problems[s] = "nbgrader could not render feedback" + (f": {line[:200]}" if line else "")
             continue
         leak = "" if show_hidden else _leaks(page)
         if leak:

@@ -394,9 +394,14 @@ def _merge_shards(lab: str, workdir: Path, shards: list[tuple[Path, list[str]]],
     os.replace(tmp_db, main_db)
 
 
-def _failure_reason(log: str, student: str) -> str:
+def last_error_line(log: str, student: str) -> str:
+    """nbgrader's last log line naming ``student`` and an error, or ''."""
     lines = [ln.strip() for ln in log.splitlines() if student in ln and "rror" in ln]
-    return lines[-1][:300] if lines else "nbgrader could not grade this submission"
+    return lines[-1] if lines else ""
+
+
+def _failure_reason(log: str, student: str) -> str:
+    return last_error_line(log, student)[:300] or "nbgrader could not grade this submission"
 
 
 FLAGS_FILE = "review.json"
@@ -414,6 +419,11 @@ def _write_flags(workdir: Path, lab: str, graded: list[str], flags: dict[str, li
             # A review already accepted stays accepted only for the same code.
             accepted = bool(old and old.get("accepted") and old.get("findings") == flags[student])
             lab_flags[student] = {"findings": flags[student], "accepted": accepted}
+    _save_flags(path, data)
+
+
+def _save_flags(path: Path, data: dict) -> None:
+    # Written aside, then renamed: an interrupted run never leaves half a review file.
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
     os.replace(tmp, path)
@@ -436,9 +446,7 @@ def accept_review(workdir: Path, lab: str, student: str) -> list[str]:
         raise GraderError(f"{student!r} has no submission of {lab} held for review")
     entry["accepted"] = True
     path = Path(workdir) / FLAGS_FILE
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
-    os.replace(tmp, path)
+    _save_flags(path, data)
     return entry["findings"]
 
 
