@@ -5,13 +5,22 @@ Each lab keeps its mutants in ``solutions/<lab>/mutants.py`` as a list
 answer in one solution cell; it must match exactly once, so a mutant whose
 target text disappears in a later edit fails loudly instead of silently
 testing nothing. Adding a lab to the harness is adding that file.
+
+Two kinds of entry:
+
+* a **mutant** (any name) is a bug: it must lose points, and since one bug
+  should cost one function's tests, it may fail at most ``max_failed_cells``
+  test cells (2 unless the entry says otherwise, with its reason in ``bug``);
+* an **equivalent variant** (name starting with ``eq_``) is a correct
+  alternative form (another dtype, an equivalent formula, a library call): it
+  must keep full marks.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -27,7 +36,12 @@ class Mutant:
     cell: str          # grade id of the solution cell to edit
     old: str           # text in the reference answer...
     new: str           # ...replaced by this
-    bug: str = ""      # what a student would have got wrong, for the table
+    bug: str = ""      # what a student would have got wrong (or, for eq_, why it is right)
+    max_failed_cells: int = 2   # one bug costs one function's tests
+
+    @property
+    def equivalent(self) -> bool:
+        return self.name.startswith("eq_")
 
 
 def load_mutants(lab: str) -> list[Mutant]:
@@ -78,11 +92,16 @@ def write_submissions(lab: str, folder: Path, mutants: list[Mutant]) -> dict[str
     return described
 
 
+def failed_cells(result: Result) -> list[str]:
+    return [name for name, (s, m) in result.tests.items() if s < m]
+
+
 @dataclass
 class MutationReport:
     lab: str
     results: list[Result]
     described: dict[str, str]
+    mutants: dict[str, Mutant] = field(default_factory=dict)   # by student id
 
     def by_student(self) -> dict[str, Result]:
         return {r.student: r for r in self.results}
@@ -96,28 +115,42 @@ class MutationReport:
         if blank.status != "graded" or blank.score != 0:
             problems.append(f"blank notebook scored {blank.score:g}/{blank.max_score:g} ({blank.status})")
         for sid, r in res.items():
-            if sid.startswith("mutant-"):
-                if r.status != "graded":
-                    problems.append(f"{sid} was not graded ({r.status}: {r.detail})")
-                elif r.score >= r.max_score:
-                    problems.append(f"{sid} survived with {r.score:g}/{r.max_score:g}: {self.described[sid]}")
+            if not sid.startswith("mutant-"):
+                continue
+            m = self.mutants.get(sid)
+            failed = failed_cells(r)
+            if r.status != "graded":
+                problems.append(f"{sid} was not graded ({r.status}: {r.detail})")
+            elif m is not None and m.equivalent:
+                if r.score != r.max_score:
+                    problems.append(f"{sid}, a correct variant, lost points ({r.score:g}/{r.max_score:g}, "
+                                    f"fails {', '.join(failed)}): {self.described[sid]}")
+            elif r.score >= r.max_score:
+                problems.append(f"{sid} survived with {r.score:g}/{r.max_score:g}: {self.described[sid]}")
+            elif m is not None and len(failed) > m.max_failed_cells:
+                problems.append(f"{sid} fails {len(failed)} test cells ({', '.join(failed)}), more than "
+                                f"{m.max_failed_cells}: one bug should cost one function's tests")
         return problems
 
     def table(self) -> str:
         res = self.by_student()
         w = max(len(s) for s in res)
-        lines = [f"{'lab':<16} {'submission':<{w}} {'score':>9}  {'verdict':<8} what",
-                 "-" * (w + 60)]
+        lines = [f"{'lab':<16} {'submission':<{w}} {'score':>9}  {'verdict':<8} {'cells failed':>12}  what",
+                 "-" * (w + 75)]
         for sid, r in res.items():
-            if sid == "reference":
+            m = self.mutants.get(sid)
+            failed = failed_cells(r)
+            if sid == "reference" or (m is not None and m.equivalent):
                 verdict = "ok" if r.score == r.max_score else "WRONG"
             elif sid == "blank":
                 verdict = "ok" if r.score == 0 else "WRONG"
+            elif r.score >= r.max_score:
+                verdict = "SURVIVED"
             else:
-                verdict = "killed" if r.score < r.max_score else "SURVIVED"
-            failed = [name for name, (s, m) in r.tests.items() if s < m]
-            what = self.described[sid] + (f"  [fails: {', '.join(failed)}]" if sid.startswith("mutant-") else "")
-            lines.append(f"{self.lab:<16} {sid:<{w}} {f'{r.score:g}/{r.max_score:g}':>9}  {verdict:<8} {what}")
+                verdict = "killed" if len(failed) <= (m.max_failed_cells if m else 2) else "SPREADS"
+            what = self.described[sid] + (f"  [fails: {', '.join(failed)}]" if failed and sid != "blank" else "")
+            lines.append(f"{self.lab:<16} {sid:<{w}} {f'{r.score:g}/{r.max_score:g}':>9}  {verdict:<8} "
+                         f"{len(failed):>12}  {what}")
         return "\n".join(lines)
 
 
@@ -127,4 +160,4 @@ def run_mutation_analysis(lab: str, workdir: Path) -> MutationReport:
     described = write_submissions(lab, workdir / "mutant-submissions", mutants)
     subs = [Submission(sid, workdir / "mutant-submissions" / f"{sid}.ipynb") for sid in described]
     results = autograde(lab, subs, workdir / "course")
-    return MutationReport(lab, results, described)
+    return MutationReport(lab, results, described, {f"mutant-{m.name}": m for m in mutants})
