@@ -259,3 +259,17 @@ def test_plots_draw_without_a_display():
     assert html.count("data:image/png;base64") == 5, "one embedded frame per animation frame"
     fig = plotting.show_digits(data.digits()[0][:20])
     assert len(fig.axes) >= 20
+
+
+def test_solve_ode_matches_the_exponential_to_its_tolerance_and_runs_backwards():
+    a, x0 = -1.3, torch.tensor([[1.0, -2.0], [0.5, 3.0]], dtype=torch.float64)
+    f = lambda x, t: a * x * (1 + t)          # x(t) = x0 exp(a (t + t^2 / 2))
+    exact = x0 * math.exp(a * 1.5)
+    assert torch.allclose(ode.solve_ode(f, x0), exact, rtol=0, atol=1e-7)
+    back = ode.solve_ode(f, exact, t0=1.0, t1=0.0)
+    assert torch.allclose(back, x0, rtol=0, atol=1e-7)
+    path = ode.solve_ode(f, x0, steps=8, return_path=True)
+    assert path.shape == (9, 2, 2) and torch.equal(path[0], x0)
+    assert torch.allclose(path[4], x0 * math.exp(a * (0.5 + 0.125)), rtol=0, atol=1e-6)
+    x32 = ode.solve_ode(f, x0.float())
+    assert x32.dtype == torch.float32
