@@ -13,7 +13,6 @@ from typing import Callable
 
 import numpy as np
 import torch
-from scipy.integrate import solve_ivp
 
 
 @torch.no_grad()
@@ -28,6 +27,9 @@ def solve_ode(velocity: Callable[[torch.Tensor, float], torch.Tensor], x0: torch
     ``t1 < t0`` integrates backwards in time. The step size is chosen by the
     solver; ``steps`` only sets where the path is reported.
     """
+    # Imported here: SciPy's integrate adds a quarter of a second to every kernel that imports genmod.
+    from scipy.integrate import solve_ivp
+
     shape, dtype = x0.shape, x0.dtype
 
     def rhs(t, y):
