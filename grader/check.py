@@ -31,8 +31,6 @@ def _error_of(cell) -> str | None:
         if out.get("output_type") == "error":
             last = ANSI.sub("", out.get("evalue", "")).strip().splitlines()
             return f"{out.get('ename', 'Error')}: {last[-1] if last else ''}".rstrip(": ")
-        if out.get("output_type") == "stream" and out.get("name") == "stderr":
-            return "wrote to stderr (the autograder counts that as a failure): " + out.get("text", "").strip()[:200]
     return None
 
 

@@ -17,3 +17,9 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 # A cell that runs longer than this fails, and grading moves on to the next cell.
 c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
+
+# Test cells are scored on errors only: an output or a warning never changes a
+# score (grader/scoring.py says why).
+from grader.scoring import install as _score_on_errors_only
+
+_score_on_errors_only()

@@ -206,7 +206,7 @@ def test_otter_test_stops_at_the_first_exception_as_a_notebook_cell_does(zips, t
     assert "_g" not in env, "the hidden tests ran after the visible part raised"
 
 
-def test_otter_test_fails_a_cell_that_writes_to_stderr_as_nbgrader_does(zips, tmp_path):
+def test_otter_test_ignores_stderr_as_nbgrader_does(zips, tmp_path):
     env = _reference_function(LAB, "sample_conditional_path", {"torch": torch})
     right = env["sample_conditional_path"]
 
@@ -218,8 +218,8 @@ def test_otter_test_fails_a_cell_that_writes_to_stderr_as_nbgrader_does(zips, tm
         calls.append(t)
         return right(x0, x1, t)
     env["sample_conditional_path"] = noisy
-    # As in nbgrader, the rest of the cell still runs (and passes), and the cell earns nothing.
-    assert _score(zips[LAB], tmp_path, "test_sample_conditional_path", env) == (0, [False, True])
+    # Scored on errors only (grader/scoring.py): a debugging line costs nothing.
+    assert _score(zips[LAB], tmp_path, "test_sample_conditional_path", env) == (2, [True, True])
 
 
 # --------------------------------------------------------------------------- the plugin
