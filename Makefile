@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BOOK_FLAGS := -W -n --keep-going
 
-.PHONY: book test test-fast venv release clean chromium bubblewrap
+.PHONY: book test test-fast venv release clean chromium bubblewrap student-kit
 
 venv: $(STAMP)
 
@@ -70,6 +70,12 @@ test: $(STAMP) chromium bubblewrap
 # Everything except the book build and the nbgrader runs (seconds, for quick iterations).
 test-fast: $(STAMP) chromium bubblewrap
 	$(BIN)/python -m pytest -n auto --dist loadgroup -m "not slow"
+
+# What students get instead of this repository (which holds the solutions and stays
+# private): the released labs, genmod, set-up and self-check; see kit/build.py.
+# `make book` also puts the zip into the site, from the same code.
+student-kit: $(STAMP)
+	$(BIN)/python kit/build.py _build
 
 release: $(STAMP)
 	$(BIN)/python -m grader release
