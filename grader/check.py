@@ -8,7 +8,6 @@ copy of it. This module loads it and turns its errors into :class:`GraderError`.
 from __future__ import annotations
 
 import importlib.util
-import re
 import sys
 from pathlib import Path
 
@@ -41,19 +40,10 @@ def check_notebook(path: Path, timeout: int = 120):
         raise GraderError(str(exc)) from None
 
 
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
 def _error_of(cell) -> str | None:
-    """An error or any stderr output: what a reference solution's run must not show.
-
-    Stricter than grading (where only errors cost points): tests/test_solutions_run.py
-    uses it so that a reference solution never shows a student a warning either.
-    """
-    for out in cell.get("outputs", []):
-        if out.get("output_type") == "error":
-            last = ANSI.sub("", out.get("evalue", "")).strip().splitlines()
-            return f"{out.get('ename', 'Error')}: {last[-1] if last else ''}".rstrip(": ")
-        if out.get("output_type") == "stream" and out.get("name") == "stderr":
-            return "wrote to stderr: " + out.get("text", "").strip()[:200]
-    return None
+    """The error a cell raised, as ``Name: last line``, or None. Output and stderr are not errors."""
+    err = kit_check._error_of(cell)
+    if err is None:
+        return None
+    last = err.evalue.splitlines()
+    return f"{err.ename}: {last[-1] if last else ''}".rstrip(": ")
