@@ -74,7 +74,7 @@ def test_check_reports_passing_tests_on_the_reference_and_what_is_left_on_the_bl
     todo = run_grader("check", blank)
     assert todo.returncode == 1
     assert todo.stdout.count("FAIL") == 6 and "NotImplementedError" in todo.stdout
-    assert "still to do: sample_conditional_path, cfm_loss, solver_steps, integrate, sample" in todo.stdout
+    assert "still to do: sample_conditional_path, cfm_loss, euler_step, midpoint_step, integrate, sample" in todo.stdout
 
 
 @pytest.mark.slow
