@@ -222,10 +222,11 @@ def autograde(lab: str, submissions: list[Submission], workdir: Path,
         if problem:
             results[sub.student] = Result(sub.student, lab, 0.0, 0.0, "rejected", problem)
             continue
+        nb, restored = canonicalise(nb, released)
+        # Scan what the kernel will run: the release's locked and test cells put back.
         findings = scan_notebook(nb)
         if findings:
             flags[sub.student] = sorted({str(f) for f in findings})
-        nb, restored = canonicalise(nb, released)
         if restored:
             notes[sub.student] = "; ".join([*restored, notes.get(sub.student, "")]).strip("; ")
         dest = workdir / "submitted" / sub.student / lab

@@ -1,62 +1,105 @@
-"""Static scan of a submission for code that could fool the hidden tests.
+"""Static scan of a submission for code that could fool the hidden tests: an allowlist.
 
 The sandbox keeps a submission away from the solutions, the gradebook and the
-network, but not away from its own kernel, where the hidden tests run: a line
-such as ``np.allclose = lambda *a, **k: True``, an IPython input transformer
-that blanks the test cells, or a swapped ``sys.modules['torch']`` would turn
-failing tests into passing ones. No lab needs any of that, so the grader reads
-every code cell (in the trusted process, before grading) and holds a submission
-that does any of it for review instead of giving it points.
+network, but not away from its own kernel, where the hidden tests run. A
+denylist of tricks (``np.allclose = ...``, ``get_ipython()``, ``sys.modules``)
+was beaten by every new route to the same places: the shell reached through
+``exit``, a module reached as another module's attribute (``genmod.nn.torch``,
+``os.sys``), a name rebound to a proxy, a ``.py`` file written and imported,
+objects whose ``__eq__`` or ``__torch_function__`` lie. So the scan now says
+what student code *may* do, and holds anything else for review:
 
-The rules target the ways Python reaches into other modules' state:
+* **names**: every name it reads is bound by the notebook's own code, a safe
+  builtin, or an imported allowed module. The kernel's own names (``In``,
+  ``Out``, ``_``, ``_ih``, ``exit``, ``quit``, ``get_ipython``) and the dynamic
+  builtins (``exec``, ``eval``, ``compile``, ``open``, ``__import__``,
+  ``setattr``, ``delattr``, ``globals``, ``locals``, ``vars``, ``breakpoint``,
+  ``input``, ``help``; ``getattr`` with a computed or dunder name, ``type`` with
+  three arguments) are never allowed;
+* **imports** only from an allowlist (``torch``, ``numpy``, ``math``,
+  ``genmod`` ... with their public submodules, minus those that load code or
+  make tensors that lie), so a module the submission wrote is never imported;
+* **modules** are only used through attribute chains, which are resolved here,
+  in the trusted process: a chain may not reach another module than the one it
+  names (``F.torch``, ``os.sys``), a private or file-touching attribute, and
+  nothing reached through a module may be assigned to or deleted. Module names
+  may not be rebound (``torch = Proxy()``, ``def np()``, ``for F in ...``), nor
+  may the names the lab's locked cells define, nor builtins at top level;
+* **dunder attributes** of any kind (``__code__``, ``__class__``,
+  ``__globals__``...), except ``super().__init__()`` and its like;
+* **classes** may define only ``__init__``, ``__call__``, ``__repr__``,
+  ``__str__``, ``__len__``, ``__getitem__``, ``__iter__``, ``__next__`` and
+  ``__post_init__`` among the special methods, take no metaclass, and may not
+  subclass tensors, arrays, numbers or builtin containers: a returned object
+  cannot lie to ``==``, ``torch.allclose`` or ``bool``;
+* **magics** other than ``%matplotlib``, ``%time`` and ``%timeit`` (whose code
+  is scanned too), and every shell escape, read after IPython's own input
+  transformation.
 
-* assignment or deletion of an attribute of an imported module, or of
-  something reached through one (``torch.Tensor.__eq__ = ...``);
-* a module object used as a value (``m = torch``; ``[np][0]``) — after that,
-  the previous rule could not see through the alias;
-* the escape hatches that make names dynamic: ``exec``, ``eval``,
-  ``compile``, ``__import__``, ``setattr``/``delattr``, ``getattr`` with a
-  computed name, ``globals``/``vars``/``locals``, and the dunder attributes
-  that reach code, closures, namespaces and builtins;
-* modules for introspection, raw memory, processes and databases
-  (``importlib``, ``inspect``, ``gc``, ``ctypes``, ``sqlite3``, ``subprocess``,
-  ``builtins`` ...), ``sys.modules``/``sys.path`` and ``os._exit``-like calls;
-* IPython internals (``get_ipython``) and shell escapes or magics other than a
-  few harmless ones, read after IPython's own input transformation so that
-  ``%`` and ``!`` lines are seen as the calls they become.
-
-A rule may flag honest code (a student who writes ``setattr``); the result is a
-review, not a penalty, and the instructor sees the line.
+The scan reads what the kernel will run: the notebook after the release's
+locked and test cells were put back (``grader.notebooks.canonicalise``). Those
+cells are trusted and only bind names; every other code cell (the solution
+cells, the student's own cells) is checked. A rule may hold honest code; the
+result is a review, not a penalty, and the instructor sees the line.
 """
 
 from __future__ import annotations
 
 import ast
+import builtins
+import importlib
+import re
+import types
 from dataclasses import dataclass
+from functools import lru_cache
 
 import nbformat
 
-FORBIDDEN_MODULES = {
-    "builtins", "importlib", "inspect", "gc", "ctypes", "sqlite3", "subprocess", "socket",
-    "pickle", "marshal", "dill", "cloudpickle", "types", "code", "codeop", "runpy", "imp",
-    "pty", "signal", "multiprocessing", "threading", "_thread", "shutil", "tempfile",
-    "IPython", "ipykernel", "traitlets", "nbgrader", "grader", "base64", "codecs", "zlib",
-    "unittest", "pytest", "sys",
+# Top-level packages student code may import, and the parts of them it may not.
+ALLOWED_PACKAGES = {
+    "torch", "numpy", "math", "cmath", "random", "functools", "itertools", "collections",
+    "dataclasses", "typing", "time", "warnings", "matplotlib", "genmod", "tqdm", "scipy", "copy",
+    "statistics", "numbers", "abc", "__future__", "os",
 }
-FORBIDDEN_CALLS = {"exec", "eval", "compile", "__import__", "setattr", "delattr", "globals",
-                   "vars", "locals", "get_ipython", "breakpoint", "open_code"}
-FORBIDDEN_ATTRS = {
-    "__code__", "__closure__", "__globals__", "__builtins__", "__dict__", "__class__",
-    "__subclasses__", "__bases__", "__mro__", "__getattribute__", "__setattr__", "__delattr__",
-    "__import__", "__loader__", "__spec__", "__func__", "__self__", "__wrapped__",
-    "f_globals", "f_locals", "f_back", "f_builtins", "gi_frame", "cr_frame", "tb_frame",
-    "cell_contents", "modules", "meta_path", "path_hooks", "input_transformers_cleanup",
-    "input_transformers_post", "ast_transformers", "user_ns", "showtraceback", "run_cell",
+DENIED_MODULES = {
+    # load or compile code, start processes, reach the network
+    "torch.hub", "torch.package", "torch.jit", "torch.compiler", "torch.export", "torch.onnx",
+    "torch.utils.cpp_extension", "torch.utils.benchmark", "torch.utils.model_zoo",
+    "torch.utils.collect_env", "torch.serialization", "torch.multiprocessing", "torch.distributed",
+    "torch.library", "torch.overrides", "torch.fx", "torch.utils.hooks",
+    # tensors whose comparisons do not compare every element
+    "torch.masked", "torch.nested",
+    "numpy.ctypeslib", "numpy.f2py", "numpy.distutils", "numpy.testing.overrides",
+    "matplotlib.testing", "scipy.weave",
 }
-OS_FORBIDDEN = {"_exit", "system", "popen", "fork", "forkpty", "kill", "killpg", "execv", "execve",
-                "execl", "execle", "execlp", "execvp", "execvpe", "spawnl", "spawnv", "posix_spawn",
-                "putenv", "unsetenv", "chdir", "remove", "unlink", "rmdir", "rename", "replace"}
-HARMLESS_MAGICS = {"matplotlib", "time", "timeit", "config", "pprint", "precision"}
+# `os` is here for `os.environ.get(...)`; of it, only these.
+LIMITED_ATTRS = {
+    "os": {"environ", "getenv", "path", "cpu_count", "sep", "linesep", "curdir", "pardir", "getcwd"},
+    "posixpath": {"join", "exists", "basename", "dirname", "splitext", "isfile", "isdir", "abspath",
+                  "split", "sep"},
+}
+# A module reached under another name than its own, which is what it is.
+REEXPORTS = {("os.path", "posixpath")}
+# Attributes that read or write files, load code or evaluate annotations, wherever they are.
+RISKY_ATTRS = {"tofile", "savetxt", "savez", "savez_compressed", "fromfile", "memmap",
+               "open_memmap", "load_library", "load_inline", "make_dataclass", "DataSource",
+               "get_type_hints", "singledispatch", "singledispatchmethod", "ForwardRef"}
+# ... and those, when reached through a module (torch.load runs a pickle).
+RISKY_MODULE_ATTRS = {"load", "save", "compile", "loadtxt", "genfromtxt", "fromregex",
+                      "register_module_forward_hook", "register_module_forward_pre_hook",
+                      "register_module_full_backward_hook"}
+
+DENIED_BUILTINS = {"exec", "eval", "compile", "open", "__import__", "setattr", "delattr", "globals",
+                   "locals", "vars", "breakpoint", "input", "help", "memoryview", "exit", "quit",
+                   "copyright", "credits", "license", "__build_class__", "__loader__", "__spec__",
+                   "__debug__", "__builtins__"}
+SAFE_BUILTINS = ({n for n in dir(builtins) if not n.startswith("__")} - DENIED_BUILTINS) | {"display"}
+# The names IPython puts in the user's namespace: the shell and the history.
+KERNEL_NAME = re.compile(r"^(In|Out|exit|quit|get_ipython|_ih|_oh|_dh|_i\d*|_ii+|_\d+|_+)$")
+SPECIAL_OK = {"__init__", "__call__", "__repr__", "__str__", "__len__", "__getitem__", "__iter__",
+              "__next__", "__post_init__"}
+HARMLESS_MAGICS = {"matplotlib", "time", "timeit"}
+DUNDER = re.compile(r"^__\w+__$")
 
 
 @dataclass(frozen=True)
@@ -70,151 +113,68 @@ class Finding:
         return f"cell {self.cell}, line {self.line}: {self.reason}: {self.code.strip()[:80]}"
 
 
-def _root(node: ast.AST) -> ast.AST:
-    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
-        node = node.func if isinstance(node, ast.Call) else node.value
-    return node
+# --------------------------------------------------------------------------- modules, resolved here
+
+def module_allowed(dotted: str) -> bool:
+    parts = dotted.split(".")
+    if parts[0] not in ALLOWED_PACKAGES or any(p.startswith("_") for p in parts[1:]):
+        return False
+    if parts[0] == "os" and dotted not in {"os", "os.path"}:
+        return False
+    return not any(dotted == d or dotted.startswith(d + ".") for d in DENIED_MODULES)
 
 
-class _Scanner(ast.NodeVisitor):
-    def __init__(self, lines: list[str]):
-        self.lines = lines
-        self.found: list[tuple[int, str]] = []
-        self.modules: set[str] = set()          # names bound by any import
-        self.plain: set[str] = set()            # names bound by `import X`: certainly modules
-        self._attribute_bases: set[int] = set()  # ids of Name nodes that are the base of an attribute
+@lru_cache(maxsize=None)
+def _import(dotted: str):
+    """The module, imported in this (trusted) process; only allowed names are ever imported."""
+    if not module_allowed(dotted) and dotted != "posixpath":
+        return None
+    try:
+        return importlib.import_module(dotted)
+    except Exception:
+        return None
 
-    def flag(self, node: ast.AST, reason: str) -> None:
-        self.found.append((getattr(node, "lineno", 0), reason))
 
-    # -- imports ------------------------------------------------------------
-    def _check_module(self, node: ast.AST, name: str) -> None:
-        top = name.split(".")[0]
-        if top in FORBIDDEN_MODULES:
-            self.flag(node, f"imports {name}")
+_MISSING = object()
 
-    def visit_Import(self, node: ast.Import) -> None:
-        for alias in node.names:
-            self._check_module(node, alias.name)
-            self.modules.add((alias.asname or alias.name).split(".")[0])
 
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        self._check_module(node, node.module or "")
-        for alias in node.names:
-            self._check_module(node, f"{node.module}.{alias.name}")
-            if alias.name == "*":
-                self.flag(node, "star import")
-            # `from torch import testing` binds a module, or a function whose
-            # attributes are as good a target.
-            self.modules.add(alias.asname or alias.name)
+def _getattr(obj, name):
+    try:
+        return getattr(obj, name)
+    except Exception:
+        return _MISSING
 
-    # -- assignments into other modules --------------------------------------
-    def _check_target(self, target: ast.AST, verb: str) -> None:
-        if isinstance(target, (ast.Tuple, ast.List)):
-            for elt in target.elts:
-                self._check_target(elt, verb)
-        elif isinstance(target, ast.Starred):
-            self._check_target(target.value, verb)
-        elif isinstance(target, (ast.Attribute, ast.Subscript)):
-            root = _root(target)
-            if not isinstance(root, ast.Name):
-                self.flag(target, f"{verb} through an expression")
-            elif root.id in self.modules:
-                self.flag(target, f"{verb} inside module {root.id}")
-        elif isinstance(target, ast.Name) and target.id in {"__builtins__", "get_ipython"}:
-            self.flag(target, f"rebinds {target.id}")
 
-    def visit_Assign(self, node: ast.Assign) -> None:
-        for t in node.targets:
-            self._check_target(t, "assigns")
-        self._check_alias(node.value)
-        self.generic_visit(node)
+def _module_step(parent_path: str, attr: str, value) -> str | None:
+    """Why reaching module ``value`` as ``parent_path.attr`` is not allowed, or None."""
+    written, real = f"{parent_path}.{attr}", value.__name__
+    if (written, real) in REEXPORTS:
+        return None
+    if not module_allowed(real):
+        return (f"uses module {real}, which is not on the allowed list" if real == written
+                else f"reaches module {real} through {written}")
+    top = written.split(".")[0]
+    # plt.cm is matplotlib.cm: fine. F.torch or genmod.nn.torch is torch itself, reached
+    # sideways: a route past the rules on `torch`.
+    if real != written and not (real.startswith(top + ".") and not written.startswith(real + ".")):
+        return f"reaches module {real} as {written}"
+    return None
 
-    def visit_AugAssign(self, node: ast.AugAssign) -> None:
-        self._check_target(node.target, "assigns")
-        self.generic_visit(node)
 
-    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
-        self._check_target(node.target, "assigns")
-        self.generic_visit(node)
+@lru_cache(maxsize=None)
+def _lying_bases():
+    import numbers
 
-    def visit_Delete(self, node: ast.Delete) -> None:
-        for t in node.targets:
-            self._check_target(t, "deletes")
-        self.generic_visit(node)
+    bases = [numbers.Number, int, float, complex, str, bytes, bytearray, tuple, list, dict, set,
+             frozenset, type]
+    for mod, name in (("torch", "Tensor"), ("numpy", "ndarray"), ("numpy", "generic")):
+        m = _import(mod)
+        if m is not None:
+            bases.append(getattr(m, name))
+    return tuple(bases)
 
-    def visit_Global(self, node: ast.Global) -> None:
-        for name in node.names:
-            if name in self.modules:
-                self.flag(node, f"declares module {name} global")
 
-    # -- dynamic access -------------------------------------------------------
-    def visit_Attribute(self, node: ast.Attribute) -> None:
-        if node.attr in FORBIDDEN_ATTRS:
-            self.flag(node, f"uses .{node.attr}")
-        base = node.value
-        if isinstance(base, ast.Name):
-            self._attribute_bases.add(id(base))
-            if base.id == "os" and node.attr in OS_FORBIDDEN:
-                self.flag(node, f"uses os.{node.attr}")
-        self.generic_visit(node)
-
-    def visit_Call(self, node: ast.Call) -> None:
-        func = node.func
-        if isinstance(func, ast.Name):
-            if func.id in FORBIDDEN_CALLS:
-                self.flag(node, f"calls {func.id}()")
-            if func.id == "getattr" and len(node.args) >= 2 and not isinstance(node.args[1], ast.Constant):
-                self.flag(node, "getattr with a computed name")
-            if func.id == "getattr" and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) \
-                    and str(node.args[1].value) in FORBIDDEN_ATTRS:
-                self.flag(node, f"getattr(..., {node.args[1].value!r})")
-        self.generic_visit(node)
-
-    def visit_Name(self, node: ast.Name) -> None:
-        if node.id in {"__builtins__", "__loader__", "__spec__"}:
-            self.flag(node, f"uses {node.id}")
-        elif (isinstance(node.ctx, ast.Load) and node.id in self.plain
-              and id(node) not in self._attribute_bases and id(node) not in self._call_funcs):
-            self.flag(node, f"uses module {node.id} as a value")
-
-    def _check_alias(self, value: ast.AST) -> None:
-        # `t = testing`, `[testing]`: an imported name copied somewhere the
-        # assignment rule cannot follow. Calling it or passing it on is fine.
-        values = value.elts if isinstance(value, (ast.Tuple, ast.List, ast.Set)) else [value]
-        for v in values:
-            if isinstance(v, ast.Name) and v.id in self.modules - self.plain:
-                self.flag(v, f"aliases imported name {v.id}")
-
-    def visit_List(self, node: ast.List) -> None:
-        self._check_alias(node)
-        self.generic_visit(node)
-
-    visit_Tuple = visit_Set = visit_List
-
-    def visit_Dict(self, node: ast.Dict) -> None:
-        for v in node.values:
-            self._check_alias(v)
-        self.generic_visit(node)
-
-    def scan(self, tree: ast.AST) -> None:
-        # Attribute bases and called names must be known before their Name nodes are visited.
-        self._call_funcs: set[int] = set()
-        for n in ast.walk(tree):
-            if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name):
-                self._attribute_bases.add(id(n.value))
-            elif isinstance(n, ast.Call) and isinstance(n.func, ast.Name):
-                self._call_funcs.add(id(n.func))
-        # Imports anywhere in the cell bind module names for the whole cell.
-        for n in ast.walk(tree):
-            if isinstance(n, ast.Import):
-                names = {(a.asname or a.name).split(".")[0] for a in n.names}
-                self.modules.update(names)
-                self.plain.update(names)
-            elif isinstance(n, ast.ImportFrom):
-                self.modules.update(a.asname or a.name for a in n.names)
-        self.visit(tree)
-
+# --------------------------------------------------------------------------- reading cells
 
 def _transform(source: str) -> str:
     """IPython's own translation of magics and shell escapes into Python calls."""
@@ -224,60 +184,564 @@ def _transform(source: str) -> str:
 
 
 def _magic_calls(tree: ast.AST):
-    """(node, kind, name, args) of the get_ipython().run_*magic / system calls IPython produced."""
+    """(node, kind, args) of the get_ipython().<kind>(...) calls IPython produced."""
     for node in ast.walk(tree):
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                 and isinstance(node.func.value, ast.Call)
                 and isinstance(node.func.value.func, ast.Name)
-                and node.func.value.func.id == "get_ipython"):
+                and node.func.value.func.id == "get_ipython" and not node.func.value.args):
             yield node, node.func.attr, node.args
 
 
-def scan_source(source: str, modules: tuple[set[str], set[str]] | None = None
-                ) -> list[tuple[int, str, str]]:
-    """Findings ``(line, reason, code)`` in one cell.
+_TIMEIT_OPTION = re.compile(r"^\s*(-[A-Za-z]+(\s+[0-9.]+)?\s+)*")
 
-    ``modules`` = (imported names, names bound by plain ``import``) carries the
-    imports of earlier cells into this one.
-    """
-    modules = (set(), set()) if modules is None else modules
+
+@dataclass
+class _Cell:
+    index: int
+    trusted: bool
+    code: str
+    tree: ast.AST | None
+    lines: list[str]
+    magics: list            # [(line, reason)] for magics that are not allowed
+    allowed_magic_nodes: set  # ids of the get_ipython() calls of allowed magics
+    nested: list            # [(line, ast tree)] code given to %time / %timeit
+
+
+def _parse(index: int, source: str, trusted: bool) -> _Cell:
     try:
         code = _transform(source)
         tree = ast.parse(code)
     except SyntaxError:
-        return []          # a cell that does not parse cannot run either
-    lines = code.splitlines()
-    out: list[tuple[int, str, str]] = []
+        # A cell that does not parse cannot run either: the tests that need it fail on their own.
+        return _Cell(index, trusted, source, None, source.splitlines(), [], set(), [])
+    _prune_dead_code(tree)
+    cell = _Cell(index, trusted, code, tree, code.splitlines(), [], set(), [])
     for node, kind, args in _magic_calls(tree):
         name = args[0].value if args and isinstance(args[0], ast.Constant) else None
         if kind in {"run_line_magic", "run_cell_magic"} and name in HARMLESS_MAGICS:
-            # The code that %time/%%timeit run is a string argument: scan it too.
-            for arg in args[1:]:
-                if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and arg.value.strip():
-                    for line, reason, text in scan_source(arg.value, modules):
-                        out.append((node.lineno, reason, text))
+            cell.allowed_magic_nodes.add(id(node.func.value.func))
+            if name in {"time", "timeit"}:
+                for arg in args[1:]:
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and arg.value.strip():
+                        text = _TIMEIT_OPTION.sub("", arg.value) if name == "timeit" else arg.value
+                        try:
+                            cell.nested.append((node.lineno, ast.parse(text)))
+                        except SyntaxError:
+                            cell.magics.append((node.lineno, f"%{name} with code the scan cannot read"))
             continue
-        out.append((node.lineno, f"IPython {kind} {name or ''}".strip(), lines[node.lineno - 1]))
-    scanner = _Scanner(lines)
-    scanner.modules, scanner.plain = modules
-    scanner.scan(tree)
-    for line, reason in scanner.found:
-        text = lines[line - 1] if 0 < line <= len(lines) else ""
-        # get_ipython() calls made by harmless magics were judged above.
-        if reason == "calls get_ipython()" and any(
-                n.lineno == line for n, *_ in _magic_calls(tree)):
+        cell.allowed_magic_nodes.add(id(node.func.value.func))
+        cell.magics.append((node.lineno, f"IPython {kind} {name or ''}".strip()))
+    return cell
+
+
+def _prune_dead_code(tree: ast.AST) -> None:
+    """Drop the statements after a ``raise``/``return``/``break``/``continue`` in the same block.
+
+    They never run; the released stubs keep the answer's last line after
+    ``raise NotImplementedError()`` (``return x_next``), with names no code binds.
+    """
+    for node in ast.walk(tree):
+        for field in ("body", "orelse", "finalbody"):
+            stmts = getattr(node, field, None)
+            if isinstance(stmts, list):
+                for k, stmt in enumerate(stmts):
+                    if isinstance(stmt, (ast.Raise, ast.Return, ast.Break, ast.Continue)):
+                        del stmts[k + 1:]
+                        break
+
+
+def _local_names(node: ast.AST) -> set[str]:
+    """Names a function, lambda or comprehension binds in its own scope (so they are not globals)."""
+    declared: set[str] = set()
+    names: set[str] = set()
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        a = node.args
+        names |= {x.arg for x in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg] if x}
+        body = node.body if isinstance(node.body, list) else [node.body]
+    else:   # a comprehension: its targets
+        body = [g.target for g in node.generators]
+    stack = list(body)
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (ast.Global, ast.Nonlocal)):
+            declared.update(n.names)
+        for name, _ in _bindings(n):
+            names.add(name)
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda,
+                          ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            continue        # their insides are their own scope; their name (if any) is ours
+        stack.extend(ast.iter_child_nodes(n))
+    return names - declared
+
+
+def _trees(cell: _Cell):
+    if cell.tree is not None:
+        yield 0, cell.tree
+    yield from cell.nested
+
+
+def _toplevel(tree: ast.AST):
+    """Nodes that run at the notebook's top level (not inside a function, lambda or class body)."""
+    stack = list(ast.iter_child_nodes(tree))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def _bindings(node: ast.AST):
+    """(name, kind) of the names ``node`` binds itself."""
+    if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+        yield node.id, "assign"
+    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        yield node.name, "def"
+    elif isinstance(node, ast.ClassDef):
+        yield node.name, "class"
+    elif isinstance(node, ast.arg):
+        yield node.arg, "arg"
+    elif isinstance(node, ast.ExceptHandler) and node.name:
+        yield node.name, "assign"
+    elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+        yield node.name, "assign"
+    elif isinstance(node, ast.MatchMapping) and node.rest:
+        yield node.rest, "assign"
+    elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        for alias in node.names:
+            if alias.name != "*":
+                name = alias.asname or (alias.name.split(".")[0] if isinstance(node, ast.Import) else alias.name)
+                yield name, "import"
+
+
+def _import_targets(node: ast.AST):
+    """(bound name, dotted path written, object or None) for each name an import binds."""
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            path = alias.name if alias.asname else alias.name.split(".")[0]
+            yield alias.asname or path, path, _import(path)
+    elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+        mod = _import(node.module)
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            value = _MISSING if mod is None else _getattr(mod, alias.name)
+            if value is _MISSING:   # `from genmod import nn` of a submodule not imported yet
+                value = _import(f"{node.module}.{alias.name}")
+            yield alias.asname or alias.name, f"{node.module}.{alias.name}", value
+
+
+def _chain(node: ast.AST):
+    """``a.b.c`` -> (Name a, ['b', 'c']); None when the chain does not start at a name."""
+    attrs = []
+    while isinstance(node, ast.Attribute):
+        attrs.append(node.attr)
+        node = node.value
+    return (node, attrs[::-1]) if isinstance(node, ast.Name) else None
+
+
+def _target_base(node: ast.AST) -> ast.AST:
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
+        node = node.value
+    return node
+
+
+class _Notebook:
+    """What the whole notebook binds, for judging each editable cell."""
+
+    def __init__(self, cells: list[_Cell]):
+        self.bound: set[str] = set()
+        self.modules: dict[str, str] = {}      # name -> real module name, for import bindings to modules
+        self.objects: dict[str, object] = {}   # name -> object, for imports of non-modules
+        self.protected: dict[str, str] = {}    # name -> what locked cells bind it to
+        self.classes: set[str] = set()         # names of classes the notebook defines
+        self.derived: set[str] = set()         # names bound to something that lives in a module
+        for cell in cells:
+            for _, tree in _trees(cell):
+                for node in ast.walk(tree):
+                    for name, _kind in _bindings(node):
+                        self.bound.add(name)
+                    if isinstance(node, ast.ClassDef):
+                        self.classes.add(node.name)
+                    for name, path, value in _import_targets(node):
+                        if isinstance(value, types.ModuleType):
+                            self.modules.setdefault(name, value.__name__)
+                        elif value is not None and value is not _MISSING:
+                            self.objects.setdefault(name, value)
+                if cell.trusted:
+                    for node in _toplevel(tree):
+                        if isinstance(node, (ast.Import, ast.ImportFrom)):
+                            for name, path, _ in _import_targets(node):
+                                self.protected.setdefault(name, path)
+                        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                            self.protected.setdefault(node.name, node.name)
+        # Aliases of things that live in modules (`T = torch.Tensor`, `C = type(x)`):
+        # assigning through them patches the module.
+        for _ in range(3):
+            for cell in cells:
+                for _, tree in _trees(cell):
+                    for node in ast.walk(tree):
+                        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
+                            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                            if self._lives_in_module(node.value):
+                                for t in targets:
+                                    for n in ast.walk(t):
+                                        if isinstance(n, ast.Name):
+                                            self.derived.add(n.id)
+
+    def _lives_in_module(self, value: ast.AST) -> bool:
+        if isinstance(value, (ast.Tuple, ast.List)):
+            return any(self._lives_in_module(v) for v in value.elts)
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "type":
+            return True
+        chain = _chain(value)
+        if chain is None:
+            return False
+        root = chain[0].id
+        return root in self.modules or root in self.objects or root in self.derived
+
+
+class _Checker(ast.NodeVisitor):
+    def __init__(self, nb: _Notebook, cell: _Cell):
+        self.nb, self.cell = nb, cell
+        self.found: list[tuple[int, str]] = []
+        self.parents: dict[int, ast.AST] = {}
+        self.scopes: list[str] = []          # "def" / "class" from the top down
+        self.locals: list[set[str]] = []     # names local to each enclosing function scope
+        self.globals: set[str] = set()       # names declared global in the current function
+
+    def flag(self, node: ast.AST, reason: str) -> None:
+        self.found.append((getattr(node, "lineno", 0), reason))
+
+    def check(self, tree: ast.AST) -> None:
+        for node in ast.walk(tree):
+            for child in ast.iter_child_nodes(node):
+                self.parents[id(child)] = node
+        self.visit(tree)
+
+    # -- scopes -----------------------------------------------------------------
+    def _at_top(self) -> bool:
+        return not self.scopes
+
+    def _binding(self, node: ast.AST, name: str, kind: str) -> None:
+        nb = self.nb
+        top = self._at_top() or name in self.globals
+        if name in nb.modules and kind != "import":
+            self.flag(node, f"rebinds the module name {name}")
+        elif top and name in nb.protected and kind != "import":
+            self.flag(node, f"redefines {name}, which the lab's locked cells define")
+        elif top and name in SAFE_BUILTINS and kind != "import":
+            self.flag(node, f"redefines the builtin {name}")
+
+    def visit_FunctionDef(self, node) -> None:
+        self._binding(node, node.name, "def")
+        for dec in node.decorator_list:
+            self.visit(dec)
+        self.visit(node.args)
+        if node.returns:
+            self.visit(node.returns)
+        saved = self.globals
+        self.scopes.append("def")
+        self.locals.append(_local_names(node))
+        self.globals = set()
+        for stmt in node.body:
+            self.visit(stmt)
+        self.scopes.pop()
+        self.locals.pop()
+        self.globals = saved
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        self.visit(node.args)
+        self.scopes.append("def")
+        self.locals.append(_local_names(node))
+        self.visit(node.body)
+        self.scopes.pop()
+        self.locals.pop()
+
+    def _comprehension(self, node) -> None:
+        # Comprehension variables are local to it, as in a function.
+        self.scopes.append("def")
+        self.locals.append(_local_names(node))
+        self.generic_visit(node)
+        self.scopes.pop()
+        self.locals.pop()
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _comprehension
+
+    def visit_arg(self, node: ast.arg) -> None:
+        if node.arg in self.nb.modules:
+            self.flag(node, f"rebinds the module name {node.arg}")
+        if node.annotation:
+            self.visit(node.annotation)
+
+    def visit_Global(self, node: ast.Global) -> None:
+        for name in node.names:
+            self.globals.add(name)
+            if name in self.nb.modules or name in self.nb.protected or name in SAFE_BUILTINS:
+                self.flag(node, f"declares {name} global")
+
+    visit_Nonlocal = visit_Global
+
+    # -- classes ---------------------------------------------------------------
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self._binding(node, node.name, "class")
+        for kw in node.keywords:
+            self.flag(node, f"class {node.name} takes {kw.arg or '**'}=: a metaclass or class hook")
+        for base in node.bases:
+            reason = self._bad_base(base)
+            if reason:
+                self.flag(node, f"class {node.name} {reason}")
+        for stmt in node.body:
+            names = []
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                names = [stmt.name]
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                names = [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+            for name in names:
+                if DUNDER.match(name) and name not in SPECIAL_OK:
+                    self.flag(stmt, f"class {node.name} defines {name}")
+        for item in [*node.decorator_list, *node.bases]:
+            self.visit(item)
+        self.scopes.append("class")
+        for stmt in node.body:
+            self.visit(stmt)
+        self.scopes.pop()
+
+    def _bad_base(self, base: ast.AST) -> str | None:
+        if isinstance(base, ast.Name):
+            if base.id in self.nb.classes:
+                return None
+            if base.id in self.nb.objects:
+                return self._bad_class(self.nb.objects[base.id], base.id)
+            if base.id in SAFE_BUILTINS and base.id not in self.nb.bound:
+                value = getattr(builtins, base.id)
+                if value is object or (isinstance(value, type) and issubclass(value, BaseException)):
+                    return None
+                return f"subclasses the builtin {base.id}"
+            return f"subclasses {base.id}, which the scan cannot check"
+        chain = _chain(base)
+        if chain and chain[0].id in self.nb.modules:
+            value = _import(self.nb.modules[chain[0].id])
+            for attr in chain[1]:
+                value = _MISSING if value in (None, _MISSING) else _getattr(value, attr)
+            return self._bad_class(value, ast.unparse(base))
+        return f"subclasses {ast.unparse(base)}, which the scan cannot check"
+
+    @staticmethod
+    def _bad_class(value, written: str) -> str | None:
+        if not isinstance(value, type):
+            return f"subclasses {written}, which the scan cannot check"
+        if issubclass(value, _lying_bases()):
+            return f"subclasses {written} (a tensor, array, number, container or type)"
+        return None
+
+    # -- names -----------------------------------------------------------------
+    def visit_Name(self, node: ast.Name) -> None:
+        name, nb = node.id, self.nb
+        if not isinstance(node.ctx, ast.Load):
+            self._binding(node, name, "assign")
+            return
+        if id(node) in self.cell.allowed_magic_nodes:
+            return
+        parent = self.parents.get(id(node))
+        if any(name in scope for scope in self.locals):
+            return          # a local variable of the function it is in: not the kernel's
+        if KERNEL_NAME.match(name):
+            self.flag(node, f"uses the kernel's {name}")
+        elif DUNDER.match(name) and name != "__name__":
+            self.flag(node, f"uses {name}")
+        elif name in DENIED_BUILTINS:
+            self.flag(node, f"uses {name}")
+        elif name in nb.modules:
+            if not (isinstance(parent, ast.Attribute) and parent.value is node):
+                self.flag(node, f"uses the module {name} as a value")
+        elif name in {"getattr", "type"} and name not in nb.bound:
+            if not (isinstance(parent, ast.Call) and parent.func is node):
+                self.flag(node, f"uses {name} as a value")
+        elif name not in nb.bound and name not in SAFE_BUILTINS:
+            self.flag(node, f"uses {name}, which the notebook never defines (the kernel's?)")
+
+    def visit_Import(self, node) -> None:
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                self.flag(node, "relative import")
+                return
+            if not module_allowed(node.module or ""):
+                self.flag(node, f"imports {node.module}, which is not on the allowed list")
+                return
+            if any(alias.name == "*" for alias in node.names):
+                self.flag(node, "star import")
+        else:
+            bad = [a.name for a in node.names if not module_allowed(a.name)]
+            if bad:
+                self.flag(node, f"imports {', '.join(bad)}, which is not on the allowed list")
+                return
+        for name, path, value in _import_targets(node):
+            parent, _, attr = path.rpartition(".")
+            if value is None or value is _MISSING:
+                continue    # fails when it runs
+            if isinstance(value, types.ModuleType):
+                reason = _module_step(parent, attr, value) if parent else None
+                if reason is None and not module_allowed(value.__name__) \
+                        and (path, value.__name__) not in REEXPORTS:
+                    reason = f"imports {value.__name__}, which is not on the allowed list"
+                if reason:
+                    self.flag(node, reason)
+                    continue
+                if self.nb.modules.get(name, value.__name__) != value.__name__:
+                    self.flag(node, f"rebinds the module name {name} to {value.__name__}")
+            else:
+                if attr.startswith("_") or attr in RISKY_ATTRS or attr in RISKY_MODULE_ATTRS \
+                        or (parent in LIMITED_ATTRS and attr not in LIMITED_ATTRS[parent]):
+                    self.flag(node, f"imports {path}")
+                if name in self.nb.modules:
+                    self.flag(node, f"rebinds the module name {name}")
+            if (self._at_top() or name in self.globals) and name in self.nb.protected \
+                    and self.nb.protected[name] != path:
+                self.flag(node, f"redefines {name}, which the lab's locked cells define")
+
+    visit_ImportFrom = visit_Import
+
+    # -- attributes ----------------------------------------------------------------
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        attr = node.attr
+        if DUNDER.match(attr):
+            base = node.value
+            is_super = (isinstance(base, ast.Call) and isinstance(base.func, ast.Name)
+                        and base.func.id == "super")
+            if not (is_super and attr in SPECIAL_OK):
+                self.flag(node, f"uses .{attr}")
+        elif attr in RISKY_ATTRS:
+            self.flag(node, f"uses .{attr}")
+        if not isinstance(node.ctx, ast.Load):
+            self._assigned_through(node)
+        parent = self.parents.get(id(node))
+        if not (isinstance(parent, ast.Attribute) and parent.value is node):
+            self._check_chain(node)
+        self.generic_visit(node)
+
+    def _check_chain(self, node: ast.AST) -> None:
+        """The outermost attribute chain rooted at a module or an imported object: resolve it."""
+        chain = _chain(node)
+        if chain is None:
+            return
+        root, attrs = chain
+        if root.id in self.nb.modules:
+            value, path = _import(self.nb.modules[root.id]), self.nb.modules[root.id]
+        elif root.id in self.nb.objects:
+            value, path = self.nb.objects[root.id], root.id
+        else:
+            return
+        for attr in attrs:
+            if DUNDER.match(attr):
+                return      # flagged on its own
+            if attr.startswith("_"):
+                self.flag(node, f"uses the private {path}.{attr}")
+                return
+            module_name = value.__name__ if isinstance(value, types.ModuleType) else None
+            if module_name in LIMITED_ATTRS and attr not in LIMITED_ATTRS[module_name]:
+                self.flag(node, f"uses {path}.{attr}")
+                return
+            if attr in RISKY_MODULE_ATTRS and module_name is not None:
+                self.flag(node, f"uses {path}.{attr}")
+                return
+            nxt = _getattr(value, attr) if value is not None else _MISSING
+            if nxt is _MISSING:
+                return      # an AttributeError when it runs
+            if isinstance(nxt, types.ModuleType):
+                reason = _module_step(path, attr, nxt)
+                if reason:
+                    self.flag(node, reason)
+                    return
+                path = nxt.__name__
+            else:
+                path = f"{path}.{attr}"
+            value = nxt
+
+    def _assigned_through(self, target: ast.AST) -> None:
+        base = _target_base(target)
+        nb = self.nb
+        if isinstance(base, ast.Name):
+            if base.id in nb.modules or base.id in nb.objects or base.id in nb.derived:
+                # plt.rcParams[...] = ... is configuration, not a patch.
+                if not (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Attribute)
+                        and target.value.attr == "rcParams"):
+                    self.flag(target, f"assigns into {base.id}, which lives in a module")
+            elif base.id in nb.protected:
+                self.flag(target, f"assigns into {base.id}, which the lab's locked cells define")
+        else:
+            self.flag(target, "assigns through an expression")
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        if not isinstance(node.ctx, ast.Load):
+            self._assigned_through(node)
+        self.generic_visit(node)
+
+    # -- calls -----------------------------------------------------------------
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        if isinstance(func, ast.Name) and func.id not in self.nb.bound:
+            if func.id in {"getattr", "hasattr"}:
+                name = node.args[1] if len(node.args) >= 2 else None
+                if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
+                    if func.id == "getattr":
+                        self.flag(node, "getattr with a computed name")
+                elif DUNDER.match(name.value) and func.id == "getattr":
+                    self.flag(node, f"getattr(..., {name.value!r})")
+                elif func.id == "getattr" and node.args:
+                    # getattr(torch, "sys") is torch.sys.
+                    self._check_chain(ast.copy_location(
+                        ast.Attribute(value=node.args[0], attr=name.value, ctx=ast.Load()), node))
+            elif func.id == "type" and len(node.args) + len(node.keywords) > 1:
+                self.flag(node, "type() with three arguments makes a class")
+        if (isinstance(func, ast.Attribute) and func.attr in {"format", "format_map"}
+                and isinstance(func.value, ast.Constant) and "__" in str(func.value.value)):
+            self.flag(node, "a format string that reaches dunder attributes")
+        self.generic_visit(node)
+
+
+# --------------------------------------------------------------------------- entry points
+
+def _is_trusted(cell) -> bool:
+    """Cells the grader puts back from the release before grading: locked and test cells."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("grade_id")) and (meta.get("locked") or meta.get("grade")) \
+        and not meta.get("solution")
+
+
+def _scan(cells: list[_Cell]) -> list[Finding]:
+    nb = _Notebook(cells)
+    findings: list[Finding] = []
+    for cell in cells:
+        if cell.trusted:
             continue
-        out.append((line, reason, text))
-    return out
+        found = list(cell.magics)
+        for offset, tree in _trees(cell):
+            checker = _Checker(nb, cell)
+            checker.check(tree)
+            found += [(offset or line, reason) for line, reason in checker.found]
+        for line, reason in sorted(set(found)):
+            text = cell.lines[line - 1] if 0 < line <= len(cell.lines) else ""
+            findings.append(Finding(cell.index, line, reason, text))
+    return findings
 
 
 def scan_notebook(nb: nbformat.NotebookNode) -> list[Finding]:
-    """Every finding in the notebook's code cells, in order."""
-    findings: list[Finding] = []
-    modules: tuple[set[str], set[str]] = (set(), set())
-    for index, cell in enumerate(nb.cells):
-        if cell.get("cell_type") != "code":
-            continue
-        for line, reason, code in scan_source(cell.source, modules):
-            findings.append(Finding(index, line, reason, code))
-    return findings
+    """Every finding in the code cells a student could have written, in order.
+
+    Pass the notebook the kernel will run (after ``canonicalise``): its locked
+    and test cells are trusted and only tell which names the notebook defines.
+    """
+    cells = [_parse(i, c.source, _is_trusted(c)) for i, c in enumerate(nb.cells)
+             if c.get("cell_type") == "code"]
+    return _scan(cells)
+
+
+def scan_source(source: str, context: str = "") -> list[tuple[int, str, str]]:
+    """Findings ``(line, reason, code)`` in one cell, after trusted ``context`` code (a set-up cell)."""
+    cells = [_parse(0, context, True)] if context else []
+    cells.append(_parse(1, source, False))
+    return [(f.line, f.reason, f.code) for f in _scan(cells)]
