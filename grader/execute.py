@@ -40,11 +40,19 @@ _STATE_SOURCE = Path(__file__).with_name("kernel_state.py").read_text()
 SNAPSHOT = ("(lambda g: __import__('builtins').exec(" + repr(_STATE_SOURCE + "\n_result = snapshot()\n")
             + ", g) or g['_result'])({'__name__': '_genmod_grading'})")
 RESET = "__import__('sys').modules['_genmod_grading_state'].reset()"
+NOTE = "__import__('sys').modules['_genmod_grading_state'].note()"
 
 
 def _is_test_cell(cell) -> bool:
     meta = cell.get("metadata", {}).get("nbgrader", {})
     return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+def _is_locked_cell(cell) -> bool:
+    """A locked cell that is not a test: the lab's set-up and training, put back from the release."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return (cell.get("cell_type") == "code" and bool(meta.get("locked")) and not meta.get("grade")
+            and not meta.get("solution"))
 
 
 class ResilientExecute(Execute):
@@ -88,7 +96,12 @@ class ResilientExecute(Execute):
                         return cell, resources
                     if text.strip("'\""):
                         self.log.warning("before test cell %d, restored: %s", index, text)
-            return super().preprocess_cell(cell, resources, index)
+            cell, resources = super().preprocess_cell(cell, resources, index)
+            if _is_locked_cell(cell) and cell.source.strip() and self._baseline_taken:
+                ok, text = self._trusted(NOTE)
+                if not ok:
+                    self.log.warning("could not note the names of locked cell %d: %s", index, text)
+            return cell, resources
         except DeadKernelError:
             self.log.warning("kernel died in cell %d; restarting it", index)
             cell.outputs.append(nbformat.v4.new_output(

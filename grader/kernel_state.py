@@ -15,7 +15,9 @@ submission would have to change to fool a test cell that follows it:
   ``torch.nn.functional``) and of every ``genmod`` module: the names a test
   cell calls.
 
-``reset()`` puts all of that back; ``grader.execute.ResilientExecute`` calls it
+``note()``, called after each locked cell, adds the modules and the functions
+and classes of modules that the cell bound to names (``torch``, ``F``,
+``sliced_wasserstein``). ``reset()`` puts all of that back; ``grader.execute.ResilientExecute`` calls it
 before every test cell. It runs in the student's own process, so it is a
 second layer behind the static scan (``grader.tamper``), not a guarantee.
 
@@ -102,9 +104,34 @@ def snapshot():
     state.module_dicts = {name: _callables(vars(m)) for name, m in modules.items()}
     state.classes = {name: (cls, dict(cls.__dict__)) for name, cls in classes.items()}
     state.path = list(sys.path)
-    state.reset = reset
+    state.names = {}
+    state.reset, state.note = reset, note
     sys.modules[STATE_MODULE] = state
     return f"grading baseline: {len(modules)} modules, {len(classes)} classes"
+
+
+def note():
+    """After a locked cell: the modules, and the functions and classes of modules, it bound by name.
+
+    A test cell reads ``torch``, ``F`` or ``sliced_wasserstein`` from the
+    notebook's namespace; ``reset`` puts these names back, so a name rebound to a
+    proxy or a fake between the locked cell and the test reads the original again.
+    """
+    state = sys.modules[STATE_MODULE]
+    roots = {name.split(".")[0] for name in state.modules} | {"matplotlib", "numpy", "torch", "genmod"}
+    added = []
+    for k, v in list(state.shell.user_ns.items()):
+        if k.startswith("_") or k in state.names:
+            continue
+        if isinstance(v, types.ModuleType):
+            if sys.modules.get(v.__name__) is v and v.__name__.split(".")[0] in roots:
+                state.names[k] = v
+                added.append(k)
+        elif isinstance(v, (types.FunctionType, types.BuiltinFunctionType, type)):
+            if str(getattr(v, "__module__", "") or "").split(".")[0] in roots:
+                state.names[k] = v
+                added.append(k)
+    return ", ".join(added)
 
 
 def reset():
@@ -175,6 +202,11 @@ def reset():
                     changed.append(f"{name}.{k}")
                 except (AttributeError, TypeError):
                     pass
+    namespace = state.shell.user_ns
+    for k, v in state.names.items():
+        if namespace.get(k) is not v:
+            namespace[k] = v
+            changed.append(f"the name {k}")
     if sys.path != state.path:
         sys.path[:] = state.path
         changed.append("sys.path")
