@@ -85,14 +85,15 @@ def cmd_accept(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from grader.nbgrader_run import read_gradebook
+    from grader.nbgrader_run import current_results
     from grader.report import format_table, write_csv
 
     lab = check_lab(args.lab)
     workdir = Path(args.workdir) if args.workdir else default_workdir(lab)
     if not (workdir / "gradebook.db").is_file():
         raise GraderError(f"{workdir}: no gradebook here; run `python -m grader autograde {lab} ...` first")
-    results = sorted(read_gradebook(workdir, lab).values(), key=lambda r: r.student)
+    # Every student graded here, rejected and crashed submissions included.
+    results = current_results(workdir, lab)
     print(format_table(results))
     csv_path = Path(args.csv) if args.csv else workdir / f"grades-{lab}.csv"
     write_csv(results, csv_path)
@@ -260,6 +261,14 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except GraderError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as exc:
+        # Run by a Python without the course's packages (the venv not active).
+        if exc.name is None or exc.name.split(".")[0] in ("grader", "genmod"):
+            raise
+        print(f"error: {sys.executable} has no module {exc.name!r}: run the grader with the course's "
+              f"environment, `.venv/bin/python -m grader {args.command} ...` (`make test-fast` "
+              f"creates .venv)", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

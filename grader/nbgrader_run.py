@@ -266,7 +266,54 @@ def autograde(lab: str, submissions: list[Submission], workdir: Path,
             r.detail = f"held for review: grading failed ({r.detail}); the code {flags[r.student][0]}"
         if r.student in notes:
             r.detail = "; ".join(x for x in (r.detail, notes[r.student]) if x)
-    return [results[s.student] for s in submissions]
+    ordered = [results[s.student] for s in submissions]
+    _record_batch(workdir, lab, ordered, notes)
+    return ordered
+
+
+BATCH_FILE = "batch.json"
+
+
+def _record_batch(workdir: Path, lab: str, results: list[Result], notes: dict[str, str]) -> None:
+    """Remember every student of the batch with their status, rejected and crashed ones
+    included (the gradebook knows only the graded), so that `report` and `feedback` list
+    each of them once. A student graded again gets the new entry; others keep theirs."""
+    path = Path(workdir) / BATCH_FILE
+    data = read_batch(workdir)
+    lab_rec = data.setdefault(lab, {})
+    for r in results:
+        lab_rec[r.student] = {"status": r.status, "detail": r.detail, "note": notes.get(r.student, "")}
+    _save_flags(path, data)
+
+
+def read_batch(workdir: Path) -> dict:
+    path = Path(workdir) / BATCH_FILE
+    try:
+        return json.loads(path.read_text()) if path.is_file() else {}
+    except (OSError, ValueError) as exc:
+        raise GraderError(f"{path}: unreadable record of the graded students ({exc}); delete it "
+                          f"and grade again") from None
+
+
+def current_results(workdir: Path, lab: str) -> list[Result]:
+    """One result per student ever graded for ``lab`` in this work folder, sorted by id:
+    the gradebook's score (held back while under review) for those nbgrader graded in
+    their latest batch, the rejection or the crash, with zero points, for the others."""
+    graded = read_gradebook(workdir, lab)
+    record = read_batch(workdir).get(lab, {})
+    out = dict(graded)
+    max_score = None
+    for student, entry in record.items():
+        status = entry.get("status", "error")
+        if student in graded and status in ("graded", "review"):
+            note = entry.get("note", "")
+            if note and note not in out[student].detail:
+                out[student].detail = "; ".join(x for x in (out[student].detail, note) if x)
+            continue
+        if max_score is None:
+            max_score = lab_max_score(workdir, lab)
+        out[student] = Result(student, lab, 0.0, max_score, status, entry.get("detail", ""))
+    return [out[s] for s in sorted(out)]
 
 
 def set_due_date(workdir: Path, lab: str, due: str) -> None:
@@ -285,10 +332,11 @@ def _shard_config(shard: Path, release_dir: Path, cell_timeout: int, runtime: Pa
     return nbgrader_config(release_dir, shard / "gradebook.db", cell_timeout) + f"""
 # Each submission runs in the grading kernel (grader/sandbox.py), which survives
 # a kernel death (grader/execute.py). ZeroMQ over IPC sockets, because a kernel
-# without a network cannot be reached over TCP.
+# without a network cannot be reached over TCP; the sockets have a folder of their
+# own, the only one beside its scratch folder that the kernel may write.
 c.Execute.kernel_name = {KERNEL_NAME!r}
 c.KernelManager.transport = "ipc"
-c.KernelManager.ip = {str(runtime / "k")!r}
+c.KernelManager.ip = {str(runtime / "sockets" / "k")!r}
 from grader.execute import ResilientExecute
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern,
                                     LimitOutput, SaveAutoGrades)
@@ -324,8 +372,10 @@ def _grade_in_shards(lab: str, students: list[str], workdir: Path, jobs: int, mo
         for student in group:
             shutil.copytree(workdir / "submitted" / student, shard / "submitted" / student)
         shutil.copyfile(workdir / "gradebook.db", shard / "gradebook.db")
-        # Sockets need a short path; the kernel sees only this folder and its notebook's.
+        # Sockets need a short path. The kernel sees its scratch folder and the sockets'
+        # folder in here, never this shard's folder, where nbgrader writes the graded notebook.
         runtime = Path(tempfile.mkdtemp(prefix="gm-kernel-"))
+        (runtime / "sockets").mkdir()
         runtimes.append(runtime)
         (shard / "nbgrader_config.py").write_text(
             _shard_config(shard, workdir / "release", cell_timeout, runtime))
@@ -343,6 +393,7 @@ def _grade_in_shards(lab: str, students: list[str], workdir: Path, jobs: int, mo
     for shard, group, log, proc in procs:
         proc.wait()
         log.close()
+        keep_logs(workdir, shard / "autograde.log", group)
     try:
         _merge_shards(lab, workdir, [(shard, group) for shard, group, _, _ in procs], failures)
     finally:
@@ -371,7 +422,9 @@ def _merge_shards(lab: str, workdir: Path, shards: list[tuple[Path, list[str]]],
                     except MissingEntry:
                         ssub = None
                     if ssub is None or not autograded.is_dir():
-                        failures[student] = _failure_reason(log_text, student)
+                        failures[student] = _failure_reason(log_text, student, workdir)
+                        # A graded notebook left from an earlier run is not this submission's.
+                        shutil.rmtree(workdir / "autograded" / student / lab, ignore_errors=True)
                         continue
                     gb.update_or_create_student(student)
                     sub = gb.update_or_create_submission(lab, student, timestamp=ssub.timestamp)
@@ -387,12 +440,25 @@ def _merge_shards(lab: str, workdir: Path, shards: list[tuple[Path, list[str]]],
                             c = gb.find_comment(sc.name, snb.name, lab, student)
                             c.auto_comment, c.manual_comment = sc.auto_comment, sc.manual_comment
                     gb.db.commit()
-                    dest = workdir / "autograded" / student / lab
-                    if dest.exists():
-                        shutil.rmtree(dest)
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copytree(autograded, dest)
+                    _take_graded_notebook(autograded, workdir / "autograded" / student / lab, lab)
     os.replace(tmp_db, main_db)
+
+
+def _take_graded_notebook(src_dir: Path, dest_dir: Path, lab: str) -> None:
+    """Copy the graded notebook, and nothing else, out of a shard.
+
+    The shard's folder is written by nbgrader only (the kernel never sees it),
+    but this copy does not rely on that: only ``<lab>.ipynb`` is taken, and only
+    if it is a regular file, never a link (``copy_plain_file``), into a folder
+    made afresh. Whatever else a shard folder holds stays there and is deleted
+    with it.
+    """
+    from grader.sandbox import copy_plain_file
+
+    if dest_dir.is_symlink() or dest_dir.exists():
+        shutil.rmtree(dest_dir) if not dest_dir.is_symlink() else dest_dir.unlink()
+    dest_dir.mkdir(parents=True)
+    copy_plain_file(src_dir / f"{lab}.ipynb", dest_dir / f"{lab}.ipynb")
 
 
 def last_error_line(log: str, student: str) -> str:
@@ -401,8 +467,79 @@ def last_error_line(log: str, student: str) -> str:
     return lines[-1] if lines else ""
 
 
-def _failure_reason(log: str, student: str) -> str:
-    return last_error_line(log, student)[:300] or "nbgrader could not grade this submission"
+LOGS = "logs"
+
+
+def log_path(workdir: Path, student: str) -> Path:
+    """Where the nbgrader log of a student's latest grading is kept (the next run of
+    another batch leaves it alone; grading the student again replaces it)."""
+    return Path(workdir) / LOGS / f"{student}.log"
+
+
+def split_log(log: str, students: list[str]) -> dict[str, str]:
+    """A shard's nbgrader log cut into one piece per student.
+
+    nbgrader grades a shard's students one after the other, and each one's part
+    starts with a line naming its folder (``.../submitted/<student>/...``); a
+    traceback that follows belongs to the student before it.
+    """
+    import re
+
+    marks = {s: re.compile(rf"/{re.escape(s)}/|'{re.escape(s)}'") for s in students}
+    parts: dict[str, list[str]] = {s: [] for s in students}
+    current = None
+    for line in log.splitlines():
+        named = [s for s, rx in marks.items() if rx.search(line)]
+        if named:
+            current = named[0] if current not in named else current
+        if current is not None:
+            parts[current].append(line)
+    return {s: "\n".join(lines) + "\n" for s, lines in parts.items()}
+
+
+def keep_logs(workdir: Path, shard_log: Path, students: list[str]) -> None:
+    """Save each student's part of a shard's log under ``<workdir>/logs/``."""
+    text = shard_log.read_text(errors="replace") if shard_log.is_file() else ""
+    folder = Path(workdir) / LOGS
+    folder.mkdir(exist_ok=True)
+    for student, part in split_log(text, students).items():
+        path = log_path(workdir, student)
+        tmp = path.with_suffix(".tmp")
+        tmp.unlink(missing_ok=True)
+        tmp.write_text(part)
+        os.replace(tmp, path)
+
+
+def crash_cause(part: str) -> str:
+    """The exception that stopped nbgrader on a submission (the last line of the traceback it
+    logged), else its last error line, else ''."""
+    lines = part.splitlines()
+    cause = ""
+    for i, line in enumerate(lines):
+        if "There was an error processing assignment:" in line or "became unresponsive" in line:
+            tail = []
+            for k, nxt in enumerate(lines[i + 1:]):
+                # The traceback is the next log record; the one after it ends it.
+                if k > 0 and nxt.startswith("[") and "|" in nxt[:40]:
+                    break
+                if nxt.strip():
+                    tail.append(nxt.strip())
+            cause = tail[-1] if tail else line.split("]", 1)[-1].strip()
+    if not cause:
+        errors = [ln.split("]", 1)[-1].strip() for ln in lines if "ERROR" in ln or "rror" in ln]
+        cause = errors[-1] if errors else ""
+    return cause
+
+
+def _failure_reason(log: str, student: str, workdir: Path) -> str:
+    """Why nbgrader could not grade ``student``, from their part of the log (kept by ``keep_logs``)."""
+    kept = log_path(workdir, student)
+    part = kept.read_text(errors="replace") if kept.is_file() else ""
+    cause = crash_cause(part) or last_error_line(log, student)
+    where = f" (log: {kept.relative_to(Path(workdir))})"
+    if not cause:
+        return "nbgrader could not grade this submission, and its log names no error" + where
+    return f"nbgrader could not grade this submission: {cause[:240]}{where}"
 
 
 FLAGS_FILE = "review.json"

@@ -93,34 +93,51 @@ def canonicalise(submitted, released) -> tuple[nbformat.NotebookNode, list[str]]
     So the notebook that is graded is rebuilt from the release: every cell of
     the release in its order, where a solution cell takes the student's code
     (if they kept the cell), followed by the student's own extra cells where they
-    put them. Cells whose nbgrader id the release does not know lose their
-    nbgrader metadata and count as the student's own. Returns the notebook and
-    notes on what was restored, for the grade report.
+    put them. A release cell without an nbgrader id (an instruction in markdown)
+    is the student's copy of it when the student's cell has its cell id, or the
+    same type and text: it is laid out once, not again as an extra cell. Cells
+    whose nbgrader id the release does not know lose their nbgrader metadata and
+    count as the student's own. Returns the notebook and notes on what was
+    restored, for the grade report.
     """
     known = {grade_id(c): c for c in released.cells if grade_id(c)}
+    # Release cells without an nbgrader id, found by cell id, else by type and text.
+    plain = [i for i, c in enumerate(released.cells) if not grade_id(c)]
+    plain_by_id = {released.cells[i].get("id"): i for i in plain if released.cells[i].get("id")}
+    plain_by_text: dict[tuple, list[int]] = {}
+    for i in plain:
+        c = released.cells[i]
+        plain_by_text.setdefault((c.cell_type, _text(c)), []).append(i)
+    matched_plain: set[int] = set()
     answers: dict[str, nbformat.NotebookNode] = {}
-    extras_after: dict[str | None, list] = {}
+    extras_after: dict[int | None, list] = {}
     anchor = None
+    position = {grade_id(c): i for i, c in enumerate(released.cells) if grade_id(c)}
     for cell in submitted.cells:
         gid = grade_id(cell)
         if gid in known and gid not in answers:
             answers[gid] = cell
-            anchor = gid
+            anchor = position[gid]
             continue
+        if not gid:
+            i = _match_plain(cell, plain_by_id, plain_by_text, matched_plain, released)
+            if i is not None:
+                matched_plain.add(i)
+                anchor = i
+                continue
         extra = nbformat.from_dict(json.loads(json.dumps(cell)))
         extra.get("metadata", {}).pop("nbgrader", None)
         if extra.get("cell_type") == "code":
             extra.outputs, extra.execution_count = [], None
         extras_after.setdefault(anchor, []).append(extra)
     cells = list(extras_after.get(None, []))
-    for rel in released.cells:
+    for i, rel in enumerate(released.cells):
         gid = grade_id(rel)
         cell = nbformat.from_dict(json.loads(json.dumps(rel)))
         if gid and is_solution_cell(rel) and gid in answers and answers[gid].get("cell_type") == rel.cell_type:
             cell.source = answers[gid].get("source", "")
         cells.append(cell)
-        if gid:
-            cells.extend(extras_after.get(gid, []))
+        cells.extend(extras_after.get(i, []))
     notes = []
     missing = [gid for gid in known if gid not in answers]
     if missing:
@@ -137,3 +154,19 @@ def canonicalise(submitted, released) -> tuple[nbformat.NotebookNode, list[str]]
     out = nbformat.v4.new_notebook(metadata=json.loads(json.dumps(released.metadata)))
     out.cells = cells
     return out, notes
+
+
+def _text(cell) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def _match_plain(cell, by_id, by_text, taken, released) -> int | None:
+    """The release's un-ided cell that ``cell`` is the student's copy of, or None."""
+    i = by_id.get(cell.get("id"))
+    if i is not None and i not in taken and released.cells[i].cell_type == cell.get("cell_type"):
+        return i
+    for j in by_text.get((cell.get("cell_type"), _text(cell)), []):
+        if j not in taken:
+            return j
+    return None

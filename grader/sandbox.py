@@ -7,17 +7,26 @@ written per grading run), which
 * sets resource limits that every child inherits: address space (a memory bomb
   raises ``MemoryError`` instead of taking the machine down), CPU seconds,
   processes and the size of files it writes;
+* runs the kernel in a fresh, empty scratch folder (holding only a copy of the
+  submission as the student sees it, without hidden tests), never in the folder
+  where nbgrader writes the graded notebook: nothing the kernel writes there is
+  read, followed or copied by the trusted side;
 * where `bubblewrap <https://github.com/containers/bubblewrap>`_ works, runs the
   kernel in a new mount, PID and network namespace: the repository (solutions,
-  mutants) and the grading folder (gradebook, the other students' notebooks) are
-  replaced by empty folders, only the notebook's own folder is writable, and
-  there is no network;
+  mutants) and the grading folder (gradebook, the graded notebooks with their
+  hidden tests, the other students' notebooks) are replaced by empty folders;
+  the only writable folders are its scratch folder and the folder of its ZeroMQ
+  sockets (the connection file is read-only), and there is no network;
 * installs an audit hook (PEP 578) before any student code runs, which refuses
   ``__code__`` swaps and ``ctypes``: an audit hook cannot be removed from Python.
 
 With no bubblewrap (a laptop without it, a container that forbids user
-namespaces) grading still works, with the limits and the audit hook only;
-``python -m grader autograde`` says so, and ``--sandbox require`` refuses instead.
+namespaces) grading still works, with the scratch folder, the limits and the
+audit hook only; ``python -m grader autograde`` says so, and ``--sandbox
+require`` refuses instead. What that leaves open: the kernel runs with the
+instructor's rights, so it can read any file they can (the graded notebook with
+its hidden tests, found through its parent process's working folder, the
+gradebook, the solutions) and write to any of them, the network included.
 """
 
 from __future__ import annotations
@@ -100,38 +109,110 @@ def _set_limits() -> None:
         resource.setrlimit(name, (new, new))
 
 
-def bwrap_argv(connection_file: Path, runtime_dir: Path, hide: list[Path], cwd: Path) -> list[str]:
-    """The bubblewrap command line: the whole filesystem read-only, the secrets hidden."""
+def bwrap_argv(connection_file: Path, hide: list[Path], scratch: Path, sockets: Path) -> list[str]:
+    """The bubblewrap command line: the whole filesystem read-only, the secrets hidden.
+
+    Writable inside: ``scratch`` (the kernel's working folder) and ``sockets``
+    (where the kernel binds its ZeroMQ sockets). The connection file is bound
+    read-only, even when it lies in ``sockets``, so a kernel cannot replace it
+    with a link for the trusted side to write through on a restart.
+    """
     argv = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
             "--tmpfs", "/tmp", "--unshare-net", "--unshare-pid", "--unshare-ipc",
             "--die-with-parent", "--new-session", "--unsetenv", "JPY_PARENT_PID",
-            "--setenv", "HOME", "/tmp", "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib"]
+            "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp",
+            "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib"]
     hidden = [Path(p).resolve() for p in hide]
     for path in hidden:
         argv += ["--tmpfs", str(path)]
     # What the kernel needs from inside the hidden folders: the interpreter and the
-    # helper package (read-only), and its own notebook folder (writable).
+    # helper package (read-only).
     needed_ro = [Path(sys.prefix), Path(sys.base_prefix), REPO / "genmod", BOOT]
     for path in needed_ro:
         path = path.resolve()
         if any(path == h or h in path.parents for h in hidden) or path.is_relative_to("/tmp"):
             argv += ["--ro-bind", str(path), str(path)]
-    argv += ["--bind", str(cwd), str(cwd), "--bind", str(runtime_dir), str(runtime_dir)]
     conn = Path(connection_file).resolve()
-    if runtime_dir.resolve() not in conn.parents:
-        argv += ["--ro-bind", str(conn), str(conn)]
-    argv += ["--chdir", str(cwd)]
+    argv += ["--bind", str(sockets), str(sockets), "--bind", str(scratch), str(scratch),
+             "--ro-bind", str(conn), str(conn), "--chdir", str(scratch)]
     return argv
 
 
+def _socket_folder(connection_file: Path) -> Path:
+    """Where the kernel binds its IPC sockets: the folder of the connection file's ``ip``."""
+    try:
+        info = json.loads(Path(connection_file).read_text())
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"grading sandbox: unreadable connection file {connection_file}: {exc}")
+    if info.get("transport") != "ipc":
+        # Over TCP the kernel needs no folder, but TCP cannot cross an unshared network.
+        raise SystemExit("grading sandbox: the kernel must use transport 'ipc' (see grader/nbgrader_run.py)")
+    return Path(info["ip"]).resolve().parent
+
+
+def make_scratch(runtime_dir: Path, notebook_dir: Path) -> Path:
+    """A new empty folder for one kernel, with a copy of the student-visible notebook.
+
+    The kernel's working folder as jupyter_client gives it (``notebook_dir``) is
+    nbgrader's autograded folder, whose notebook has every hidden test restored;
+    the kernel never sees it. The copy comes from nbgrader's ``submitted`` folder
+    (the submission laid out on the release, so no hidden test), read without
+    following links; if it is not there the folder stays empty.
+    """
+    import tempfile
+
+    scratch = Path(tempfile.mkdtemp(prefix="scratch-", dir=runtime_dir))
+    notebook_dir = Path(notebook_dir)
+    # nbgrader's layout: <course>/autograded/<student>/<lab>/ and <course>/submitted/<student>/<lab>/
+    if len(notebook_dir.parents) >= 3 and notebook_dir.parents[1].name == "autograded":
+        lab, student = notebook_dir.name, notebook_dir.parent.name
+        src = notebook_dir.parents[2] / "submitted" / student / lab / f"{lab}.ipynb"
+        copy_plain_file(src, scratch / src.name)
+    return scratch
+
+
+def copy_plain_file(src: Path, dest: Path) -> bool:
+    """Copy ``src`` to a new file ``dest`` if ``src`` is a regular file and not a link; True if copied.
+
+    The trusted side's only way of taking a file from a folder that untrusted
+    code could have written: the source is opened with ``O_NOFOLLOW`` (a link
+    is refused, not followed), checked to be a regular file after opening (no
+    race between check and use), and the destination is created exclusively
+    (an existing name, link or not, is never written through).
+    """
+    import stat
+
+    try:
+        fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return False
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        out = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        try:
+            while chunk := os.read(fd, 1 << 20):
+                os.write(out, chunk)
+        finally:
+            os.close(out)
+        return True
+    finally:
+        os.close(fd)
+
+
 def launch(mode: str, connection_file: str, runtime_dir: str, hide: list[str]) -> None:
-    """Replace this process by the kernel, limited and (mode ``bwrap``) sandboxed."""
+    """Replace this process by the kernel, limited and (mode ``bwrap``) sandboxed, in a scratch folder."""
+    scratch = make_scratch(Path(runtime_dir), Path.cwd())
     _set_limits()
-    kernel = [sys.executable, str(BOOT), "-f", str(Path(connection_file).resolve())]
+    # No history database: it would keep every cell run so far, hidden tests included,
+    # in a file the kernel can read.
+    kernel = [sys.executable, str(BOOT), "-f", str(Path(connection_file).resolve()),
+              "--HistoryManager.enabled=False"]
     if mode == "bwrap":
-        argv = bwrap_argv(Path(connection_file), Path(runtime_dir), [Path(h) for h in hide],
-                          Path.cwd()) + kernel
+        argv = bwrap_argv(Path(connection_file), [Path(h) for h in hide], scratch,
+                          _socket_folder(Path(connection_file))) + kernel
     else:
+        os.chdir(scratch)
         argv = kernel
     sys.stdout.flush()
     os.execvp(argv[0], argv)

@@ -6,9 +6,11 @@ on its own copy; the fast ones exercise the pieces on synthetic data.
 
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
 import html
+import json
 import re
 import shutil
 
@@ -16,10 +18,10 @@ import nbformat
 import pytest
 
 from conftest import run_grader
-from grader.course import GraderError, source_notebook
-from grader.feedback import HIDDEN_NOTE, VERDICT_CLASS, HideHiddenTests, _leaks, split_hidden
+from grader.course import GraderError, source_notebook, student_notebook
+from grader.feedback import HIDDEN_NOTE, VERDICT_CLASS, _leaks, error_line, split_hidden
 from grader.nbgrader_run import Result
-from grader.notebooks import is_test_cell, read_notebook
+from grader.notebooks import canonicalise, is_test_cell, read_notebook
 from grader.report import CSV_FIELDS, graded_cells, pass_rates, write_lms_csv
 
 LAB = "flow_matching"
@@ -41,31 +43,19 @@ def sha(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-# --- Fast: the preprocessor and the LMS files on synthetic input -------------------------------
+# --- Fast: what a failed test may say, and the LMS files, on synthetic input -------------------
 
-def graded_cell(source, outputs, score=0.0, points=2.0):
-    cell = nbformat.v4.new_code_cell(source, id="t")
-    cell.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "test_x",
-                                 "points": points, "score": score, "schema_version": 3}
-    cell.outputs = [nbformat.from_dict(o) for o in outputs]
-    return cell
+SOURCE = ("assert f(1) == 2, 'visible'\n### BEGIN HIDDEN TESTS\n_secret_value = f(41)\n"
+          "assert _secret_value == 42, 'f(41) is wrong'\n"
+          "assert abs(_secret_value) < 3, f'f(41) = {_secret_value:.3f}, expected < 3'\n### END HIDDEN TESTS")
+HIDDEN = split_hidden(SOURCE)[1]
 
 
-SOURCE = "assert f(1) == 2, 'visible'\n### BEGIN HIDDEN TESTS\n_secret = f(41)\nassert _secret == 42, 'f(41) is wrong'\n### END HIDDEN TESTS"
+def one_test():
+    from grader.feedback import TestInfo, _messages
 
-
-def test_hidden_region_traceback_and_echoed_lines_are_removed_but_the_message_stays():
-    cell = graded_cell(SOURCE, [
-        {"output_type": "stream", "name": "stderr", "text": "warning at line 3:\n  _secret = f(41)\n"},
-        {"output_type": "error", "ename": "AssertionError", "evalue": "f(41) is wrong",
-         "traceback": ["----> 4 assert _secret == 42, 'f(41) is wrong'", "AssertionError: f(41) is wrong"]},
-    ])
-    out, _ = HideHiddenTests().preprocess_cell(cell, {}, 0)
-    assert out.source == f"assert f(1) == 2, 'visible'\n{HIDDEN_NOTE}"
-    verdict, stream, error = out.outputs
-    assert "Test failed" in verdict.data["text/html"] and VERDICT_CLASS in verdict.data["text/html"]
-    assert "_secret" not in stream.text and "warning at line 3" in stream.text
-    assert error.traceback == ["AssertionError: f(41) is wrong"]
+    literals, templates = _messages(SOURCE)
+    return TestInfo("test_f", 2.0, ["f"], literals, templates, True)
 
 
 def test_a_hidden_region_without_its_end_marker_hides_the_rest_of_the_cell():
@@ -73,20 +63,60 @@ def test_a_hidden_region_without_its_end_marker_hides_the_rest_of_the_cell():
     assert shown == f"a = 1\n    {HIDDEN_NOTE}" and hidden == ["    b = 2", "    c = 3"]
 
 
-@pytest.mark.parametrize("score, word", [(2.0, "passed"), (1.0, "partial credit"), (0.0, "failed")])
-def test_each_test_cell_says_whether_it_passed(score, word):
-    out, _ = HideHiddenTests().preprocess_cell(graded_cell("assert True", [], score=score), {}, 0)
-    assert out.outputs[0].data["text/plain"] == f"{word}: {score:g} of 2 points"
+def test_a_failed_test_shows_its_own_message_and_its_numbers():
+    assert error_line("AssertionError", "f(41) is wrong", one_test(), [s.strip() for s in HIDDEN]) \
+        == "AssertionError: f(41) is wrong"
+    assert error_line("AssertionError", "f(41) = 7.000, expected < 3", one_test(), HIDDEN) \
+        == "AssertionError: f(41) = 7.000, expected < 3"
+    # A message of the student's own code is shown when it carries no test code.
+    assert error_line("RuntimeError", "shapes (5, 2) and (3,) do not match", one_test(), HIDDEN) \
+        == "RuntimeError: shapes (5, 2) and (3,) do not match"
 
 
-def test_a_page_that_shows_hidden_tests_or_lacks_verdicts_is_withheld(tmp_path):
+@pytest.mark.parametrize("message", [
+    "_secret_value = f(41)",                                       # the hidden line
+    "x" + "_secret_value = f(41)"[::-1],                           # reversed
+    base64.b64encode(b"_secret_value = f(41)").decode(),            # base64
+    b"assert _secret_value == 42".hex(),                            # hex
+    "line 1\nline 2\n" + "_secret_value = f(41) and more",        # only the last line counts, and it quotes
+])
+def test_a_message_that_could_carry_the_hidden_tests_is_withheld(message):
+    line = error_line("ValueError", message, one_test(), [s.strip() for s in HIDDEN])
+    assert line == "ValueError (its message is not shown: it could be quoting the test's code)"
+
+
+def test_an_exception_class_of_the_students_own_is_not_named_and_long_messages_are_cut():
+    line = error_line("X" + "ab" * 40, "boom", one_test(), HIDDEN)
+    assert line == "an exception of your code's own class: boom"
+    assert len(error_line("ValueError", "word " * 100, one_test(), HIDDEN)) < 200
+
+
+def test_a_page_that_shows_hidden_lines_or_lacks_verdicts_is_withheld(tmp_path):
     page = tmp_path / "p.html"
     page.write_text(f'<div class="{VERDICT_CLASS}"></div><pre>### BEGIN HIDDEN TESTS</pre>')
-    assert "still shows hidden tests" in _leaks(page)
+    assert "delimiter" in _leaks(page, [])
+    page.write_text(f'<div class="{VERDICT_CLASS}"></div><pre>_secret_value = f(41)</pre>')
+    assert "hidden line" in _leaks(page, [s.strip() for s in HIDDEN])
     page.write_text("<pre>assert f(1) == 2</pre>")
-    assert "did not run" in _leaks(page)
+    assert "no verdicts" in _leaks(page, [])
     page.write_text(f'<div class="{VERDICT_CLASS}"></div>')
-    assert _leaks(page) == ""
+    assert _leaks(page, [s.strip() for s in HIDDEN]) == ""
+
+
+def test_each_release_cell_is_laid_out_once_and_a_students_note_stays_where_it_was():
+    released = read_notebook(student_notebook(LAB))
+    graded, notes = canonicalise(released, released)
+    assert [c.source for c in graded.cells] == [c.source for c in released.cells] and notes == []
+    mine = nbformat.from_dict(json.loads(json.dumps(released)))
+    mine.cells.insert(3, nbformat.v4.new_markdown_cell("my note"))
+    mine.cells.append(nbformat.v4.new_code_cell("print('mine')"))
+    graded, _ = canonicalise(mine, released)
+    assert [c.source for c in graded.cells] == [c.source for c in mine.cells]
+    # Without cell ids (an older client), copies are recognised by their text.
+    for cell in mine.cells:
+        cell.pop("id", None)
+    graded, _ = canonicalise(mine, released)
+    assert len(graded.cells) == len(released.cells) + 2
 
 
 RESULTS = [

@@ -25,8 +25,13 @@ def kernel(tmp_path, request):
     secret_dir = tmp_path / "course"            # stands for the grading folder
     (secret_dir / "gradebook.db").parent.mkdir(parents=True)
     (secret_dir / "gradebook.db").write_text("grades")
+    # nbgrader's layout: the graded notebook (hidden tests restored) where the kernel is
+    # started, the submission as the student sent it in submitted/.
     cwd = secret_dir / "autograded" / "alice" / "lab"
     cwd.mkdir(parents=True)
+    (cwd / "lab.ipynb").write_text("### BEGIN HIDDEN TESTS")
+    (secret_dir / "submitted" / "alice" / "lab").mkdir(parents=True)
+    (secret_dir / "submitted" / "alice" / "lab" / "lab.ipynb").write_text("the student's notebook")
     runtime = Path(tempfile.mkdtemp(prefix="gm-test-"))
     jupyter = tmp_path / "jupyter"
     sandbox.write_kernelspec(jupyter, mode, [REPO, secret_dir, Path.home()], runtime)
@@ -51,7 +56,7 @@ def kernel(tmp_path, request):
         kc.execute_interactive(code, output_hook=hook, timeout=120)
         return "".join(out).strip()
 
-    run.cwd, run.secret = cwd, secret_dir
+    run.cwd, run.secret, run.connection = cwd, secret_dir, Path(km.connection_file)
     yield run
     kc.stop_channels()
     km.shutdown_kernel(now=True)
@@ -79,11 +84,47 @@ def test_the_sandboxed_kernel_sees_no_solutions_gradebook_home_or_network(kernel
 
 @needs_bwrap
 @pytest.mark.parametrize("kernel", ["bwrap"], indirect=True)
-def test_the_sandboxed_kernel_can_use_torch_and_genmod_and_write_only_its_folder(kernel):
+def test_the_sandboxed_kernel_can_use_torch_and_genmod_and_write_only_its_scratch_folder(kernel):
     assert kernel("import torch, genmod\nprint(torch.ones(2).sum().item())") == "2.0"
     assert kernel("open('scratch.txt', 'w').write('x'); print('ok')") == "ok"
-    assert (kernel.cwd / "scratch.txt").read_text() == "x"
+    assert not (kernel.cwd / "scratch.txt").exists()
     assert "Error" in kernel(f"open({str(REPO / 'genmod' / 'x.py')!r}, 'w')")
+    # The folder where nbgrader writes the graded notebook is not there at all.
+    assert "FileNotFoundError" in kernel(f"open({str(kernel.cwd / 'lab.ipynb')!r})")
+    # The connection file is read-only: no link for the trusted side to write through.
+    assert "Error" in kernel(f"open({str(kernel.connection)!r}, 'a')")
+
+
+@pytest.mark.parametrize("kernel", ["limits", pytest.param("bwrap", marks=needs_bwrap)], indirect=True)
+def test_the_kernel_works_in_a_scratch_folder_with_only_the_students_notebook(kernel):
+    assert kernel("import os; print(sorted(os.listdir('.')))") == "['lab.ipynb']"
+    assert kernel("print(open('lab.ipynb').read())") == "the student's notebook"
+    assert kernel("import os; print(os.getcwd())") != str(kernel.cwd)
+
+
+def test_copying_out_of_a_folder_the_kernel_wrote_refuses_links_and_never_writes_through_one(tmp_path):
+    from grader.sandbox import copy_plain_file
+
+    outside = tmp_path / "outside.txt"
+    outside.write_text("secret")
+    (tmp_path / "link.ipynb").symlink_to(outside)
+    assert not copy_plain_file(tmp_path / "link.ipynb", tmp_path / "copy.ipynb")
+    assert not (tmp_path / "copy.ipynb").exists()
+    os.mkfifo(tmp_path / "fifo")                       # would block a plain open()
+    assert not copy_plain_file(tmp_path / "fifo", tmp_path / "copy.ipynb")
+    (tmp_path / "nb.ipynb").write_text("{}")
+    (tmp_path / "dest.ipynb").symlink_to(outside)       # a link waiting at the destination
+    assert not _raises_or_false(lambda: copy_plain_file(tmp_path / "nb.ipynb", tmp_path / "dest.ipynb"))
+    assert outside.read_text() == "secret"
+    assert copy_plain_file(tmp_path / "nb.ipynb", tmp_path / "fresh.ipynb")
+    assert (tmp_path / "fresh.ipynb").read_text() == "{}"
+
+
+def _raises_or_false(call) -> bool:
+    try:
+        return call()
+    except OSError:
+        return False
 
 
 @pytest.mark.parametrize("kernel", ["limits", pytest.param("bwrap", marks=needs_bwrap)], indirect=True)
