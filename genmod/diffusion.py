@@ -66,16 +66,6 @@ class Schedule:
         """The same schedule with its tensors cast to ``dtype``."""
         return Schedule(self.betas.to(dtype), self.alphas.to(dtype), self.alpha_bars.to(dtype))
 
-    def posterior_variance(self) -> torch.Tensor:
-        """:math:`\\tilde\\beta_t = (1 - \\bar\\alpha_{t-1}) \\beta_t / (1 - \\bar\\alpha_t)`, shape ``(T + 1,)``.
-
-        Entry ``0`` is set to ``0``; entry ``1`` is ``0`` because ``alpha_bar_0 = 1``.
-        """
-        ab = self.alpha_bars
-        out = torch.zeros_like(ab)
-        out[1:] = (1 - ab[:-1]) / (1 - ab[1:]) * self.betas[1:]
-        return out
-
 
 def linear_schedule(T: int = 1000, beta_1: float = 1e-4, beta_T: float = 0.02,
                     dtype: torch.dtype = torch.float32) -> Schedule:
