@@ -88,10 +88,10 @@ def dependency_closure(names: list[str]) -> list[str]:
     return sorted(seen)
 
 
-def genmod_dependencies() -> list[str]:
+def genmod_dependencies(repo: Path = REPO) -> list[str]:
     """The distributions genmod imports (at any depth), from its source."""
     modules = set()
-    for path in sorted((REPO / "genmod").glob("*.py")):
+    for path in sorted((repo / "genmod").glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
                 modules.update(a.name.split(".")[0] for a in node.names)
@@ -102,9 +102,9 @@ def genmod_dependencies() -> list[str]:
     return sorted(dists)
 
 
-def requirement_files() -> tuple[str, str]:
+def requirement_files(repo: Path = REPO) -> tuple[str, str]:
     """The kit's requirements.txt and constraints.txt, from this repository's pins."""
-    requirements, constraints = _pins(REPO / "requirements.txt"), _pins(REPO / "constraints.txt")
+    requirements, constraints = _pins(repo / "requirements.txt"), _pins(repo / "constraints.txt")
     unknown = [n for n in STUDENT_PACKAGES if canonicalize_name(n) not in {**requirements, **constraints}]
     if unknown:
         raise KitError(f"not in requirements.txt or constraints.txt: {', '.join(unknown)}")
@@ -115,33 +115,33 @@ def requirement_files() -> tuple[str, str]:
     return req, con
 
 
-def pyproject() -> str:
+def pyproject(repo: Path = REPO) -> str:
     """genmod's packaging for the kit: the repository's metadata, genmod alone."""
-    text = (REPO / "pyproject.toml").read_text()
+    text = (repo / "pyproject.toml").read_text()
     version = re.search(r'^version\s*=\s*"([^"]+)"', text, re.M).group(1)
     description = re.search(r'^description\s*=\s*"([^"]+)"', text, re.M).group(1)
-    deps = ", ".join(f'"{d}"' for d in genmod_dependencies())
+    deps = ", ".join(f'"{d}"' for d in genmod_dependencies(repo))
     return ('[build-system]\nrequires = ["setuptools>=64"]\nbuild-backend = "setuptools.build_meta"\n\n'
             f'[project]\nname = "genmod"\nversion = "{version}"\ndescription = "{description}"\n'
             f'requires-python = ">=3.10"\ndependencies = [{deps}]\n\n'
             '[tool.setuptools]\npackages = ["genmod"]\n')
 
 
-def kit_files() -> dict[str, bytes]:
-    """Every file of the kit: path inside the kit -> content."""
+def kit_files(repo: Path = REPO) -> dict[str, bytes]:
+    """Every file of the kit, from the repository ``repo``: path inside the kit -> content."""
     files = {"README.md": (KIT_SOURCES / "README.md").read_bytes()}
     for script in SCRIPTS:
         files[script] = (KIT_SOURCES / script).read_bytes()
-    req, con = requirement_files()
+    req, con = requirement_files(repo)
     files["requirements.txt"], files["constraints.txt"] = req.encode(), con.encode()
-    files["pyproject.toml"] = pyproject().encode()
-    for path in sorted((REPO / "genmod").glob("*.py")):
+    files["pyproject.toml"] = pyproject(repo).encode()
+    for path in sorted((repo / "genmod").glob("*.py")):
         files[f"genmod/{path.name}"] = path.read_bytes()
-    labs = sorted((REPO / "labs").glob("*/*.ipynb"))
+    labs = sorted((repo / "labs").glob("*/*.ipynb"))
     if not labs:
         raise KitError("no released labs in labs/ (run `python -m grader release`)")
     for path in labs:
-        files[path.relative_to(REPO).as_posix()] = path.read_bytes()
+        files[path.relative_to(repo).as_posix()] = path.read_bytes()
     for name, content in files.items():
         text = content.decode("utf-8", errors="replace")
         for marker in MARKERS:
