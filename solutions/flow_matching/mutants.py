@@ -1,38 +1,157 @@
-"""Plausible wrong answers to the flow-matching lab; the hidden tests must catch each one.
+"""Plausible wrong answers to the flow-matching lab, and correct alternative forms.
 
-Run ``python -m grader mutants flow_matching`` to see the table.
+A bug must lose points in at most two test cells; an ``eq_`` variant must keep
+full marks. Run ``python -m grader mutants flow_matching`` to see the table.
 """
 
 from grader.mutants import Mutant
 
+_LOOP = ("    for k in range(n_steps):\n"
+         "        x = step(velocity, x, t0 + k * h, h)\n")
+
 MUTANTS = [
-    Mutant("target_flipped", "sample_conditional_path", "    ut = x1 - x0", "    ut = x0 - x1",
+    # --- sample_conditional_path
+    Mutant("target_flipped", "sample_conditional_path", "ut = x1 - x0", "ut = x0 - x1",
            "conditional velocity points from data to noise"),
     Mutant("path_time_reversed", "sample_conditional_path", "xt = (1 - t) * x0 + t * x1",
            "xt = t * x0 + (1 - t) * x1", "path runs from data (t=0) to noise (t=1)"),
+    Mutant("target_relative_to_xt", "sample_conditional_path", "ut = x1 - x0", "ut = x1 - xt",
+           "target is the direction from the current point to the data"),
+    # --- cfm_loss
     Mutant("loss_mean_over_coordinates", "cfm_loss", ".sum(dim=1).mean()", ".mean()",
            "loss averaged over coordinates instead of summed (off by a factor d)"),
     Mutant("loss_velocity_at_x0", "cfm_loss", "velocity(xt, t)", "velocity(x0, t)",
            "network evaluated at the noise instead of at x_t"),
     Mutant("loss_time_reversed", "cfm_loss", "velocity(xt, t)", "velocity(xt, 1 - t)",
            "network told the wrong time"),
+    Mutant("loss_norm_not_squared", "cfm_loss", "((velocity(xt, t) - ut) ** 2).sum(dim=1).mean()",
+           "(velocity(xt, t) - ut).norm(dim=1).mean()", "mean Euclidean distance instead of its square"),
+    Mutant("loss_prediction_detached", "cfm_loss", "velocity(xt, t)", "velocity(xt, t).detach()",
+           "prediction detached: no gradient reaches the model"),
+    Mutant("loss_fresh_time", "cfm_loss", "sample_conditional_path(x0, x1, t)",
+           "sample_conditional_path(x0, x1, torch.rand_like(t))",
+           "path point drawn at new random times, not at the given t"),
+    # --- euler_step, midpoint_step
     Mutant("euler_end_time", "solver_steps", "x + h * velocity(x, t)", "x + h * velocity(x, t + h)",
            "Euler evaluates the velocity at the end of the step"),
     Mutant("midpoint_full_first_stage", "solver_steps", "x + 0.5 * h * velocity(x, t)",
            "x + h * velocity(x, t)", "midpoint state uses a full step instead of a half step"),
     Mutant("midpoint_time_not_advanced", "solver_steps", "velocity(x_half, t + 0.5 * h)",
            "velocity(x_half, t)", "midpoint stage evaluated at t instead of t + h/2"),
+    Mutant("midpoint_is_heun", "solver_steps", "x_next = x + h * velocity(x_half, t + 0.5 * h)",
+           "x_next = x + 0.5 * h * (velocity(x, t) + velocity(x + h * velocity(x, t), t + h))",
+           "Heun's method (trapezoidal average) instead of the midpoint rule"),
+    Mutant("midpoint_step_from_half", "solver_steps", "x_next = x + h * velocity(x_half",
+           "x_next = x_half + h * velocity(x_half", "second stage starts from the midpoint state"),
+    # --- integrate
     Mutant("integrate_one_step_short", "integrate", "for k in range(n_steps):",
            "for k in range(n_steps - 1):", "off by one: n_steps - 1 steps"),
     Mutant("integrate_time_grid_shifted", "integrate", "t0 + k * h", "t0 + (k + 1) * h",
            "k-th step starts at t0 + (k+1) h"),
     Mutant("integrate_fixed_unit_interval", "integrate", "h = (t1 - t0) / n_steps", "h = 1.0 / n_steps",
            "step size ignores t0 and t1"),
+    Mutant("integrate_truncated_step_count", "integrate", "for k in range(n_steps):",
+           "for k in range(int((t1 - t0) / h)):", "step count recomputed from h and truncated (27 -> 26 on [0.1, 0.7])"),
+    Mutant("integrate_arange_grid", "integrate", _LOOP,
+           "    for tk in torch.arange(t0, t1, h).tolist():\n"
+           "        x = step(velocity, x, tk, h)\n",
+           "time grid from a float32 arange, which has n_steps + 1 points for some n (49 on [0, 1])"),
+    Mutant("integrate_linspace_n_points", "integrate", "t0 + k * h", "t0 + k * (t1 - t0) / max(n_steps - 1, 1)",
+           "times from a grid of n_steps points (linspace(t0, t1, n_steps)) while the step is (t1 - t0)/n"),
+    Mutant("integrate_half_precision_grid", "integrate", "t0 + k * h",
+           "float(torch.tensor(t0 + k * h, dtype=torch.float16))", "time grid rounded to half precision"),
+    Mutant("integrate_methods_swapped", "integrate", "step = euler_step if method == \"euler\" else midpoint_step",
+           "step = midpoint_step if method == \"euler\" else euler_step", "'euler' runs the midpoint rule"),
+    Mutant("integrate_abs_step", "integrate", "h = (t1 - t0) / n_steps", "h = abs(t1 - t0) / n_steps",
+           "always integrates forwards, even when t1 < t0"),
+    Mutant("integrate_in_place", "integrate", "x = step(velocity, x, t0 + k * h, h)",
+           "x += step(velocity, x, t0 + k * h, h) - x", "updates x0 in place: x0 changes and the path aliases it"),
+    # --- sample
     Mutant("sample_time_reversed", "sample", "integrate(velocity, x0, n_steps, method)",
-           "integrate(velocity, x0, n_steps, method, t0=1.0, t1=0.0)",
-           "sampler integrates from t=1 to t=0"),
+           "integrate(velocity, x0, n_steps, method, t0=1.0, t1=0.0)", "sampler integrates from t=1 to t=0"),
     Mutant("sample_ignores_method", "sample", "integrate(velocity, x0, n_steps, method)",
            "integrate(velocity, x0, n_steps)", "sampler always uses Euler"),
     Mutant("sample_uniform_noise", "sample", "torch.randn(n, dim, generator=generator)",
            "torch.rand(n, dim, generator=generator)", "source noise uniform instead of Gaussian"),
+    Mutant("sample_ignores_n_steps", "sample", "integrate(velocity, x0, n_steps, method)",
+           "integrate(velocity, x0, 50, method)", "always 50 steps"),
+    Mutant("sample_ignores_generator", "sample", "torch.randn(n, dim, generator=generator)",
+           "torch.randn(n, dim)", "noise from the global generator: not reproducible"),
+    # --- affine_conditional_path
+    Mutant("affine_alpha_on_noise", "affine_conditional_path", "path.alpha(t) * x1 + path.sigma(t) * x0",
+           "path.alpha(t) * x0 + path.sigma(t) * x1", "alpha multiplies the noise"),
+    Mutant("affine_velocity_of_linear_path", "affine_conditional_path",
+           "ut = path.d_alpha(t) * x1 + path.d_sigma(t) * x0", "ut = x1 - x0",
+           "velocity of the straight path kept for every path"),
+    Mutant("affine_sigma_is_one_minus_alpha", "affine_conditional_path", "path.sigma(t) * x0\n",
+           "(1 - path.alpha(t)) * x0\n", "assumes sigma_t = 1 - alpha_t"),
+    # --- velocity_to_predictions
+    Mutant("v2p_determinant_sign", "velocity_to_predictions", "det = a * ds - s * da", "det = s * da - a * ds",
+           "determinant of the 2x2 system with the wrong sign"),
+    Mutant("v2p_score_over_sigma_squared", "velocity_to_predictions", "score = -x0_hat / s",
+           "score = -x0_hat / s**2", "score = -x0_hat / sigma^2 (the noise-prediction score is -x0_hat / sigma)"),
+    Mutant("v2p_score_sign", "velocity_to_predictions", "score = -x0_hat / s", "score = x0_hat / s",
+           "score with the wrong sign"),
+    Mutant("v2p_linear_path_formula", "velocity_to_predictions", "x1_hat = (ds * x - s * v) / det",
+           "x1_hat = x + s * v", "data prediction of the straight path, x + (1 - t) v, used for every path"),
+    # --- score_to_velocity
+    Mutant("s2v_sigma_not_squared", "score_to_velocity", "(x + s**2 * score) / a", "(x + s * score) / a",
+           "Tweedie with sigma instead of sigma^2"),
+    Mutant("s2v_noise_sign", "score_to_velocity", "x0_hat = -s * score", "x0_hat = s * score",
+           "noise prediction with the wrong sign"),
+    Mutant("s2v_linear_path_formula", "score_to_velocity", "v = da * x1_hat + ds * x0_hat", "v = x1_hat - x0_hat",
+           "velocity of the straight path from the predictions, for every path"),
+    # --- numeric answers
+    Mutant("answer_ke_forgets_mean", "numeric_answers", "4 + 1 + 0.25 - math.pi / 4", "1 + 0.25 - math.pi / 4",
+           "kinetic energy without the m^2 of the mean motion"),
+    Mutant("answer_ke_no_floor", "numeric_answers", "4 + 1 + 0.25 - math.pi / 4", "4 + 1 + 0.25",
+           "kinetic energy of the conditional paths, E|x1 - x0|^2, not of the marginal flow"),
+    Mutant("answer_euler_std_one_midpoint_step", "numeric_answers", "answer_euler_two_steps_std = 0.2",
+           "answer_euler_two_steps_std = 0.4", "one midpoint step instead of two Euler steps"),
+
+    # --- correct alternative forms: full marks
+    Mutant("eq_path_lerp", "sample_conditional_path", "xt = (1 - t) * x0 + t * x1", "xt = torch.lerp(x0, x1, t)",
+           "torch.lerp"),
+    Mutant("eq_path_from_data_end", "sample_conditional_path", "xt = (1 - t) * x0 + t * x1",
+           "xt = x1 - (1 - t) * (x1 - x0)", "the same point written from the data end"),
+    Mutant("eq_path_unsqueeze", "sample_conditional_path", "t = t.reshape(-1, 1)", "t = t.unsqueeze(-1)",
+           "another way to make t a column"),
+    Mutant("eq_loss_mse_sum", "cfm_loss", "loss = ((velocity(xt, t) - ut) ** 2).sum(dim=1).mean()",
+           "loss = torch.nn.functional.mse_loss(velocity(xt, t), ut, reduction=\"sum\") / x0.shape[0]",
+           "library MSE summed, divided by n"),
+    Mutant("eq_loss_mse_mean_times_d", "cfm_loss", "loss = ((velocity(xt, t) - ut) ** 2).sum(dim=1).mean()",
+           "loss = torch.nn.functional.mse_loss(velocity(xt, t), ut) * x0.shape[1]",
+           "library MSE averaged over all entries, times d"),
+    Mutant("eq_loss_vector_norm", "cfm_loss", "loss = ((velocity(xt, t) - ut) ** 2).sum(dim=1).mean()",
+           "loss = torch.linalg.vector_norm(velocity(xt, t) - ut, dim=-1).pow(2).mean()", "squared norms"),
+    Mutant("eq_midpoint_one_line", "solver_steps",
+           "x_half = x + 0.5 * h * velocity(x, t)\n    x_next = x + h * velocity(x_half, t + 0.5 * h)",
+           "x_next = x + h * velocity(x + h / 2 * velocity(x, t), t + h / 2)", "one expression"),
+    Mutant("eq_euler_tensor_time", "solver_steps", "x_next = x + h * velocity(x, t)",
+           "x_next = x + h * velocity(x, torch.full((x.shape[0],), t, dtype=x.dtype))",
+           "time passed as a tensor of shape (n,), which the convention allows"),
+    Mutant("eq_integrate_float32_linspace", "integrate", _LOOP,
+           "    ts = torch.linspace(t0, t1, n_steps + 1)\n"
+           "    for k in range(n_steps):\n"
+           "        x = step(velocity, x, ts[k], ts[k + 1] - ts[k])\n",
+           "float32 linspace time grid, 0-d tensor times and steps"),
+    Mutant("eq_integrate_linspace_floats", "integrate", _LOOP,
+           "    ts = torch.linspace(t0, t1, n_steps + 1).tolist()\n"
+           "    for k in range(n_steps):\n"
+           "        x = step(velocity, x, ts[k], ts[k + 1] - ts[k])\n",
+           "float32 linspace grid converted to Python floats"),
+    Mutant("eq_integrate_rounded_step_count", "integrate", "for k in range(n_steps):",
+           "for k in range(round((t1 - t0) / h)):", "step count recomputed from h and rounded"),
+    Mutant("eq_sample_no_grad_block", "sample", "x1 = integrate(velocity, x0, n_steps, method)",
+           "with torch.no_grad():\n        x1 = integrate(velocity, x0, n_steps, method=method, t0=0.0, t1=1.0)",
+           "explicit no_grad block and keyword arguments"),
+    Mutant("eq_sample_torch_normal", "sample", "torch.randn(n, dim, generator=generator)",
+           "torch.normal(0.0, 1.0, (n, dim), generator=generator)", "torch.normal draws the same numbers"),
+    Mutant("eq_v2p_noise_from_data", "velocity_to_predictions", "x0_hat = (a * v - da * x) / det",
+           "x0_hat = (x - a * x1_hat) / s", "noise prediction from x = alpha x1_hat + sigma x0_hat"),
+    Mutant("eq_s2v_direct", "score_to_velocity",
+           "x1_hat = (x + s**2 * score) / a\n    x0_hat = -s * score\n    v = da * x1_hat + ds * x0_hat",
+           "v = da / a * x + (da * s**2 / a - ds * s) * score", "the conversion in one formula"),
+    Mutant("eq_answer_decimal", "numeric_answers", "4 + 1 + 0.25 - math.pi / 4", "4.4646",
+           "the kinetic energy as a decimal"),
 ]
