@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -182,6 +183,20 @@ def test_book_has_no_broken_internal_link_anchor_or_citation(html):
     for chapter in (p for p in TOC_PAGES if p.startswith("chapters/")):
         text = (html / f"{chapter}.html").read_text()
         assert re.search(r'href="\.\./bibliography\.html#[^"]+"', text), f"{chapter} cites nothing"
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("book")
+def test_front_page_and_every_lab_page_link_the_student_kit_built_into_the_site(html):
+    # broken_links above proves the links resolve; here, that they are there and what they give.
+    with zipfile.ZipFile(html / "student-kit.zip") as kit:
+        names = set(kit.namelist())
+    assert {"student-kit/check.py", "student-kit/setup_kit.py", "student-kit/README.md"} <= names
+    assert {f"student-kit/{page}.ipynb" for page in LAB_PAGES} <= names
+    assert not any(n.startswith(("student-kit/grader/", "student-kit/solutions/")) for n in names)
+    assert 'href="student-kit.zip"' in (html / f"{TOC_PAGES[0]}.html").read_text()
+    for page in LAB_PAGES:
+        assert 'href="../../student-kit.zip"' in (html / f"{page}.html").read_text(), page
 
 
 @pytest.mark.slow
