@@ -60,6 +60,10 @@ def course_grader(lab: str, subs: list[Submission], workdir: Path, jobs: int) ->
     return elapsed, {r.student: (r.raw_score if r.raw_score is not None else r.score) for r in results}
 
 
+def _load() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lab", default="flow_matching")
@@ -69,13 +73,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         subs = synthetic_submissions(args.lab, args.n, tmp / "subs")
-        print(f"{args.n} submissions of {args.lab}; {os.cpu_count()} CPU cores", flush=True)
+        print(f"{args.n} submissions of {args.lab}; {os.cpu_count()} CPU cores; load average "
+              f"{_load()} before", flush=True)
         t_stock, stock = stock_nbgrader(args.lab, subs, tmp / "stock")
         print(f"stock nbgrader generate_assignment + autograde (sequential): {t_stock:7.1f} s", flush=True)
         t_ours, ours = course_grader(args.lab, subs, tmp / "ours", args.jobs)
         print(f"python -m grader autograde --jobs {args.jobs}:  {t_ours:7.1f} s "
               f"(release, scan, sandbox and merge included)")
-        print(f"speed-up: {t_stock / t_ours:.2f}x")
+        print(f"speed-up: {t_stock / t_ours:.2f}x (load average {_load()} after: other processes "
+              f"share the cores, so compare runs on an idle machine)")
         differ = sorted(s for s in stock if stock[s] != ours.get(s))
         missing = sorted(set(stock) ^ set(ours))
         if differ or missing:

@@ -46,8 +46,14 @@ HIDDEN_NOTE = "# ... hidden tests (graded, not shown) ..."
 VERDICT_CLASS = "grader-verdict"
 MATHJAX = REPO / "_vendor" / "mathjax"
 MAX_MESSAGE = 160        # characters of an error message shown
-# A run of this many characters of base64/hex/url-safe alphabet is encoded data, not prose.
-ENCODED = re.compile(r"[A-Za-z0-9+/=_-]{24,}")
+# A run of this many characters of the base64 (or url-safe base64) alphabet is encoded data,
+# not prose, when it mixes capitals and digits, or is all hex; a long identifier is neither.
+TOKEN = re.compile(r"[A-Za-z0-9+/=_-]{24,}")
+
+
+def encoded_tokens(text: str) -> list[str]:
+    return [t for t in TOKEN.findall(text)
+            if re.fullmatch(r"[0-9a-fA-F]+", t) or (re.search(r"[A-Z]", t) and re.search(r"[0-9]", t))]
 WINDOW = 16              # a message sharing this many characters with a hidden line quotes it
 
 
@@ -173,7 +179,7 @@ def _quotes(message: str, hidden: list[str]) -> bool:
     """Whether ``message`` carries a hidden line: forwards, reversed, or base64/hex decoded."""
     haystack = "\n".join(_squash(h) for h in hidden)
     candidates = [_squash(message), _squash(message[::-1])]
-    for token in ENCODED.findall(message):
+    for token in encoded_tokens(message):
         for decode in (base64.b64decode, base64.urlsafe_b64decode, bytes.fromhex):
             try:
                 raw = decode(token + "=" * (-len(token) % 4)) if decode is not bytes.fromhex else decode(token)
@@ -210,9 +216,9 @@ def error_line(ename: str, evalue: str, test: TestInfo | None, hidden: list[str]
         return name
     literal = test is not None and message in test.messages
     template = test is not None and any(t.fullmatch(message) for t in test.templates)
-    if literal or (template and not ENCODED.search(message)):
+    if literal or (template and not encoded_tokens(message)):
         pass
-    elif ENCODED.search(message) or _quotes(message, hidden):
+    elif encoded_tokens(message) or _quotes(message, hidden):
         return f"{name} (its message is not shown: it could be quoting the test's code)"
     if len(message) > MAX_MESSAGE:
         message = message[:MAX_MESSAGE - 1] + "…"

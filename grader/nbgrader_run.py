@@ -455,8 +455,10 @@ def _take_graded_notebook(src_dir: Path, dest_dir: Path, lab: str) -> None:
     """
     from grader.sandbox import copy_plain_file
 
-    if dest_dir.is_symlink() or dest_dir.exists():
-        shutil.rmtree(dest_dir) if not dest_dir.is_symlink() else dest_dir.unlink()
+    if dest_dir.is_symlink():
+        dest_dir.unlink()
+    elif dest_dir.exists():
+        shutil.rmtree(dest_dir)
     dest_dir.mkdir(parents=True)
     copy_plain_file(src_dir / f"{lab}.ipynb", dest_dir / f"{lab}.ipynb")
 

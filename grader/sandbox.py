@@ -150,6 +150,16 @@ def _socket_folder(connection_file: Path) -> Path:
     return Path(info["ip"]).resolve().parent
 
 
+def _empty(folder: Path) -> None:
+    """Remove what an earlier kernel of the shard left in the sockets' folder (the only
+    folder kernels share), so that nothing passes from one student's kernel to the next."""
+    for entry in os.scandir(folder):
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            os.unlink(entry.path)
+
+
 def make_scratch(runtime_dir: Path, notebook_dir: Path) -> Path:
     """A new empty folder for one kernel, with a copy of the student-visible notebook.
 
@@ -209,8 +219,10 @@ def launch(mode: str, connection_file: str, runtime_dir: str, hide: list[str]) -
     kernel = [sys.executable, str(BOOT), "-f", str(Path(connection_file).resolve()),
               "--HistoryManager.enabled=False"]
     if mode == "bwrap":
-        argv = bwrap_argv(Path(connection_file), [Path(h) for h in hide], scratch,
-                          _socket_folder(Path(connection_file))) + kernel
+        sockets = _socket_folder(Path(connection_file))
+        if sockets != Path(connection_file).resolve().parent:
+            _empty(sockets)
+        argv = bwrap_argv(Path(connection_file), [Path(h) for h in hide], scratch, sockets) + kernel
     else:
         os.chdir(scratch)
         argv = kernel

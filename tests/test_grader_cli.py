@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import sys
 
 import nbformat
 import pytest
 
 from conftest import run_grader
-from grader.course import LABS, SOLUTIONS
+from grader.course import LABS, REPO, SOLUTIONS
 from grader.notebooks import fill_solutions, read_notebook
 
 LAB = "flow_matching"
@@ -54,6 +55,15 @@ def test_wrong_lab_name_lists_the_labs(tmp_path):
     _one_line_error(run_grader("autograde", "flow_matchin", tmp_path), "no lab called", LAB)
     _one_line_error(run_grader("release", "nosuchlab"), "no lab called")
     _one_line_error(run_grader("mutants", "nosuchlab"), "no lab called")
+
+
+def test_the_grader_run_by_a_python_without_the_course_packages_says_to_use_the_venv(tmp_path):
+    import subprocess
+
+    # The system's Python, without the venv's site-packages: nbformat is missing there.
+    proc = subprocess.run([sys.base_prefix + "/bin/python3", "-S", "-m", "grader", "autograde", LAB, tmp_path],
+                          cwd=REPO, capture_output=True, text=True, timeout=60)
+    _one_line_error(proc, ".venv/bin/python -m grader autograde", "nbformat")
 
 
 def test_missing_submissions_folder_and_missing_gradebook_are_clear_errors(tmp_path):
@@ -109,9 +119,11 @@ def test_autograde_batch_grades_the_good_rejects_the_bad_and_loses_no_one(refere
     assert all(r["max_score"] == "16" for r in rows.values())
     assert "not valid notebook JSON" in rows["carol"]["detail"]
 
-    # `report` rebuilds the same grades from the gradebook alone.
+    # `report` rebuilds the same rows, rejected students included, one each.
     again = tmp_path / "again.csv"
     rep = run_grader("report", LAB, "--workdir", workdir, "--csv", again)
     assert rep.returncode == 0, rep.stderr
-    graded = {r["student_id"]: r["score"] for r in csv.DictReader(again.open())}
-    assert graded == {"alice": "16", "bob": "0", "grace": "16"}
+    rebuilt = list(csv.DictReader(again.open()))
+    assert len(rebuilt) == len(rows)
+    assert {r["student_id"]: (r["score"], r["status"]) for r in rebuilt} == \
+        {s: (r["score"], r["status"]) for s, r in rows.items()}
