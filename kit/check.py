@@ -188,12 +188,14 @@ def _kernel_manager():
     return AsyncKernelManager(kernel_name="python3", kernel_spec_manager=KernelSpecManager(kernel_dirs=[]))
 
 
-def run_notebook(nb, folder: Path, timeout: int) -> float:
-    """Execute ``nb`` in place with its working directory ``folder``; returns the seconds it took.
+def run_notebook(nb, folder: Path, timeout: int) -> tuple[float, int | None]:
+    """Execute ``nb`` in place with its working directory ``folder``.
 
-    The kernel's own stderr (jupyter_client's "running over TCP without encryption"
-    and the like) goes to a scratch file, shown only if the kernel dies. A cell
-    that runs past ``timeout`` is interrupted and fails; the next cells still run.
+    Returns the seconds it took and, if the kernel died, the index of the cell it
+    died in (the cells after it did not run). The kernel's own stderr (jupyter_client's
+    "running over TCP without encryption" and the like) goes to a scratch file, not to
+    the screen. A cell that runs past ``timeout`` is interrupted and fails; the next
+    cells still run.
     """
     from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
@@ -201,8 +203,11 @@ def run_notebook(nb, folder: Path, timeout: int) -> float:
     os.environ.setdefault("GENMOD_PROGRESS", "0")  # no progress bars: nobody watches them here
     client = NotebookClient(nb, km=_kernel_manager(), timeout=timeout, allow_errors=True,
                             interrupt_on_timeout=True, resources={"metadata": {"path": str(folder)}})
+    running: list[int] = []
+    client.on_cell_start = lambda cell, cell_index: running.append(cell_index)
     quiet = [logging.getLogger(name) for name in ("traitlets", "nbclient", "jupyter_client")]
     levels = [log.level for log in quiet]
+    died_at = None
     start = time.perf_counter()
     with tempfile.TemporaryFile("w+") as kernel_stderr, warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -211,16 +216,15 @@ def run_notebook(nb, folder: Path, timeout: int) -> float:
         try:
             client.execute(stderr=kernel_stderr)
         except DeadKernelError:
-            kernel_stderr.seek(0)
-            tail = " ".join(kernel_stderr.read().split()[-30:])
-            raise CheckError("the notebook's kernel died (out of memory, or a crash in compiled code); "
-                             f"run the notebook in Jupyter to see which cell. Kernel said: {tail}") from None
+            if not running:
+                raise CheckError("the kernel died before the notebook started") from None
+            died_at = running[-1]
         except Exception as exc:  # a kernel that would not start, a broken installation
             raise CheckError(f"execution stopped: {type(exc).__name__}: {exc}") from None
         finally:
             for log, level in zip(quiet, levels):
                 log.setLevel(level)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, died_at
 
 
 # ------------------------------------------------------------------ what went wrong, in words
@@ -257,7 +261,7 @@ def _describe(cell, err: _Error, todo: list[str], student: set[str], timeout: in
             verb = "is" if len(names) == 1 else "are"
             return f"{_code(names)} {verb} not written yet (NotImplementedError)"
     if err.ename == "KeyboardInterrupt":
-        return f"stopped after {timeout} s: the cell ran too long (an endless loop, or far too many steps?)"
+        return f"stopped at the time limit of {timeout} s (an endless loop?)"
     if err.ename == "SyntaxError" or err.ename == "IndentationError":
         return f"{err.ename} in this cell: {err.evalue}"
     message = f"{err.ename}: {err.evalue}" if err.evalue else err.ename
@@ -272,8 +276,15 @@ def _describe(cell, err: _Error, todo: list[str], student: set[str], timeout: in
     return message
 
 
-def analyse(nb, timeout: int = 120) -> tuple[list[CellResult], list[str]]:
-    """The test cells' results and the functions still to write, from an executed notebook."""
+KERNEL_DIED = ("the kernel died in this cell (a crash in compiled code, os._exit, "
+               "or out of memory); the cells after it did not run")
+
+
+def analyse(nb, timeout: int = 120, died_at: int | None = None) -> tuple[list[CellResult], list[str]]:
+    """The test cells' results and the functions still to write, from an executed notebook.
+
+    ``died_at``: the index of the cell the kernel died in, if it did.
+    """
     todo: list[str] = []
     student: set[str] = set()
     for cell in nb.cells:
@@ -288,12 +299,15 @@ def analyse(nb, timeout: int = 120) -> tuple[list[CellResult], list[str]]:
     # name -> why it is missing, for the NameError of a later cell: the cell meant to set it
     # failed. The root cause is kept, so a chain of failures reads as its first link.
     missing_because: dict[str, str] = {}
-    for cell in nb.cells:
+    for index, cell in enumerate(nb.cells):
         if cell.get("cell_type") != "code":
             continue
         err = _error_of(cell)
         why = ""
-        if err is not None:
+        if died_at is not None and index >= died_at:
+            why = KERNEL_DIED if index == died_at else "not run: the kernel died in an earlier cell"
+            err = _Error("DeadKernel", why, "")
+        elif err is not None:
             undefined = UNDEFINED.search(err.evalue) if err.ename == "NameError" else None
             if undefined and undefined.group(1) in missing_because:
                 root = missing_because[undefined.group(1)]
@@ -301,7 +315,7 @@ def analyse(nb, timeout: int = 120) -> tuple[list[CellResult], list[str]]:
             else:
                 why = _describe(cell, err, todo, student, timeout)
                 root = (why.removesuffix(" (NotImplementedError)") if why.endswith("not written yet (NotImplementedError)")
-                        else f"the cell that sets it failed ({why})")
+                        else f"the cell that sets it failed: {why}")
             for name in defined_names(cell.source):
                 missing_because[name] = root
         else:
@@ -326,8 +340,8 @@ def check_notebook(path: Path, timeout: int = 120) -> tuple[list[CellResult], li
     """Run ``path`` in a scratch copy; return the test cells' results, the functions to write, the time."""
     nb = read_notebook(path)
     # The notebook runs in its own folder, as in Jupyter, so relative paths behave.
-    elapsed = run_notebook(nb, Path(path).resolve().parent, timeout)
-    results, todo = analyse(nb, timeout)
+    elapsed, died_at = run_notebook(nb, Path(path).resolve().parent, timeout)
+    results, todo = analyse(nb, timeout, died_at)
     return results, todo, elapsed
 
 
