@@ -12,9 +12,6 @@ error; warnings and printed output never cost anything.
 
 Only the tests you can see in the notebook run here. The grader adds hidden
 tests to the same cells, so a function that passes here can still lose points.
-
-This file is the course's only copy of the self-check: the instructors'
-``python -m grader check`` imports it.
 """
 
 from __future__ import annotations

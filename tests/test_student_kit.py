@@ -72,6 +72,10 @@ def test_kit_holds_the_released_labs_genmod_set_up_and_self_check_and_nothing_el
     for lab in LABS:
         assert kit_texts[lab] == (REPO / lab).read_text(), f"{lab} differs from the release in labs/"
     assert not any(name.startswith(("grader/", "solutions/", "tests/")) for name in kit_texts)
+    # The kit's own files name no instructor command (the labs' text is the labs' authors').
+    for name, text in kit_texts.items():
+        if not name.startswith("labs/"):
+            assert "python -m grader" not in text and "make " not in text, name
 
 
 def _region_lines(source: str, begin: str, end: str) -> tuple[list[str], str]:
