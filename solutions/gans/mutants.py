@@ -1,45 +1,126 @@
-"""Plausible wrong answers to the GAN lab; the hidden tests must catch each one.
+"""Plausible wrong answers to the GAN lab (the hidden tests must catch each one) and correct
+alternative forms (names starting with ``eq_``, which must keep full marks).
 
 Run ``python -m grader mutants gans`` to see the table.
 """
 
 from grader.mutants import Mutant
 
+D_REF = "F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()"
+GP_EPS = "eps = torch.rand(real.shape[0], 1, generator=generator, dtype=real.dtype)"
+R1_GRAD = "(grad,) = torch.autograd.grad(D(x).sum(), x, create_graph=True)"
+R1_VALUE = "0.5 * gamma * (grad ** 2).sum(dim=1).mean()"
+STEP_R1 = "        d_total = d_total + r1_penalty(D, real, r1_gamma)"
+STEP_BODY = """    fake = G(z)
+    d_loss = discriminator_loss(D(real), D(fake.detach()))
+    d_total = d_loss
+    if r1_gamma > 0:
+        d_total = d_total + r1_penalty(D, real, r1_gamma)
+    opt_D.zero_grad()
+    d_total.backward()
+    opt_D.step()
+
+    g_loss = generator_loss(D(fake))"""
+STEP_G = "    g_loss = generator_loss(D(fake))\n    opt_G.zero_grad()\n    g_loss.backward()\n    opt_G.step()"
+
 MUTANTS = [
-    Mutant("d_loss_real_fake_swapped", "discriminator_loss",
-           "F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()",
+    # --- discriminator_loss -------------------------------------------------------------------
+    Mutant("d_loss_real_fake_swapped", "discriminator_loss", D_REF,
            "F.softplus(real_logits).mean() + F.softplus(-fake_logits).mean()",
            "real samples labelled 0 and fake samples 1"),
-    Mutant("d_loss_sign_flipped", "discriminator_loss",
-           "loss = F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()",
-           "loss = -(F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean())",
+    Mutant("d_loss_sign_flipped", "discriminator_loss", "loss = " + D_REF, "loss = -(" + D_REF + ")",
            "returns the value V(D, G) to maximise instead of the loss"),
-    Mutant("d_loss_naive_log_sigmoid", "discriminator_loss",
-           "F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()",
+    Mutant("d_loss_naive_log_sigmoid", "discriminator_loss", D_REF,
            "-torch.log(torch.sigmoid(real_logits)).mean() - torch.log(1 - torch.sigmoid(fake_logits)).mean()",
            "log(sigmoid) computed naively: infinite at logit 100"),
-    Mutant("d_loss_pooled_mean", "discriminator_loss",
-           "F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()",
+    Mutant("d_loss_naive_softplus", "discriminator_loss", D_REF,
+           "torch.log(1 + torch.exp(-real_logits)).mean() + torch.log(1 + torch.exp(fake_logits)).mean()",
+           "softplus written out: exp(100) overflows in float32"),
+    Mutant("d_loss_pooled_mean", "discriminator_loss", D_REF,
            "2 * torch.cat([F.softplus(-real_logits).flatten(), F.softplus(fake_logits).flatten()]).mean()",
            "one mean over the pooled batches (wrong when n != m)"),
+    Mutant("d_loss_bce_pooled", "discriminator_loss", D_REF,
+           "2 * F.binary_cross_entropy_with_logits(torch.cat([real_logits.flatten(), fake_logits.flatten()]), "
+           "torch.cat([torch.ones_like(real_logits.flatten()), torch.zeros_like(fake_logits.flatten())]))",
+           "BCE with logits over the concatenated batch: a pooled mean"),
+    Mutant("d_loss_averaged_terms", "discriminator_loss", D_REF, "0.5 * (" + D_REF + ")",
+           "the two terms averaged instead of added"),
+    Mutant("d_loss_sums", "discriminator_loss", D_REF,
+           "F.softplus(-real_logits).sum() + F.softplus(fake_logits).sum()", "sums over the batches, not means"),
+    Mutant("d_loss_fake_labelled_real", "discriminator_loss", D_REF,
+           "F.softplus(-real_logits).mean() + F.softplus(-fake_logits).mean()",
+           "the fake term has the real term's sign"),
+    # --- generator_loss -----------------------------------------------------------------------
     Mutant("g_loss_saturating", "generator_loss", "F.softplus(-fake_logits).mean()",
            "-F.softplus(fake_logits).mean()", "saturating loss log(1 - D(G(z))) instead of -log D(G(z))"),
     Mutant("g_loss_naive_log_sigmoid", "generator_loss", "F.softplus(-fake_logits).mean()",
            "-torch.log(torch.sigmoid(fake_logits)).mean()", "log(sigmoid) computed naively: infinite at logit -100"),
+    Mutant("g_loss_naive_softplus", "generator_loss", "F.softplus(-fake_logits).mean()",
+           "torch.log1p(torch.exp(-fake_logits)).mean()", "softplus written out: exp(100) overflows in float32"),
+    Mutant("g_loss_minus_log_one_minus_d", "generator_loss", "F.softplus(-fake_logits).mean()",
+           "F.softplus(fake_logits).mean()", "-log(1 - D): the generator makes its samples look fake"),
+    Mutant("g_loss_sum", "generator_loss", "F.softplus(-fake_logits).mean()",
+           "F.softplus(-fake_logits).sum()", "sum over the batch instead of the mean"),
+    # --- wgan_losses ----------------------------------------------------------------------------
     Mutant("critic_loss_sign_flipped", "wgan_losses", "fake_scores.mean() - real_scores.mean()",
            "real_scores.mean() - fake_scores.mean()", "critic lowers the real scores and raises the fake ones"),
+    Mutant("critic_loss_pooled_mean", "wgan_losses", "fake_scores.mean() - real_scores.mean()",
+           "torch.cat([fake_scores.flatten(), -real_scores.flatten()]).mean()",
+           "one mean over the pooled scores (wrong when n != m)"),
+    Mutant("critic_loss_sums", "wgan_losses", "fake_scores.mean() - real_scores.mean()",
+           "fake_scores.sum() - real_scores.sum()", "sums instead of means"),
     Mutant("wgan_generator_sign_flipped", "wgan_losses", "loss = -fake_scores.mean()",
            "loss = fake_scores.mean()", "generator lowers the critic's score of its samples"),
+    # --- gradient_penalty -----------------------------------------------------------------------
     Mutant("gp_no_create_graph", "gradient_penalty", "create_graph=True", "create_graph=False",
            "gradient computed without create_graph: the penalty does not train the critic"),
     Mutant("gp_squared_norm", "gradient_penalty", "(grad.norm(dim=1) - 1) ** 2",
            "(grad.norm(dim=1) ** 2 - 1) ** 2", "penalty (|grad|^2 - 1)^2"),
     Mutant("gp_not_squared", "gradient_penalty", "(grad.norm(dim=1) - 1) ** 2",
-           "(grad.norm(dim=1) - 1)", "penalty |grad| - 1 without the square"),
+           "(grad.norm(dim=1) - 1).abs()", "penalty ||grad| - 1| without the square"),
+    Mutant("gp_one_sided", "gradient_penalty", "(grad.norm(dim=1) - 1) ** 2",
+           "torch.clamp(grad.norm(dim=1) - 1, min=0) ** 2", "one-sided penalty max(0, |grad| - 1)^2"),
+    Mutant("gp_global_norm", "gradient_penalty", "grad.norm(dim=1)", "grad.norm()",
+           "one norm over the whole batch instead of one per sample"),
+    Mutant("gp_norm_over_batch_axis", "gradient_penalty", "grad.norm(dim=1)", "grad.norm(dim=0)",
+           "norm over the batch axis"),
+    Mutant("gp_sum_over_batch", "gradient_penalty", "** 2).mean()", "** 2).sum()",
+           "sum over the batch instead of the mean"),
+    Mutant("gp_grad_of_mean_score", "gradient_penalty", "scores.sum()", "scores.mean()",
+           "gradient of the mean score: every per-sample gradient divided by n"),
     Mutant("gp_at_real_points", "gradient_penalty", "eps * real + (1 - eps) * fake", "real",
            "penalty at the real points instead of at interpolates"),
+    Mutant("gp_at_fake_points", "gradient_penalty", "eps * real + (1 - eps) * fake", "fake",
+           "penalty at the generated points instead of at interpolates"),
     Mutant("gp_eps_per_coordinate", "gradient_penalty", "torch.rand(real.shape[0], 1,",
            "torch.rand(*real.shape,", "one eps per coordinate: the points leave the segments"),
+    Mutant("gp_eps_scalar", "gradient_penalty", "torch.rand(real.shape[0], 1,", "torch.rand(1,",
+           "one eps for the whole batch: the points do not spread along the segments"),
+    Mutant("gp_eps_vector_shape", "gradient_penalty", "torch.rand(real.shape[0], 1,", "torch.rand(real.shape[0],",
+           "eps of shape (n,): broadcasts against the coordinates (error when n != d)"),
+    Mutant("gp_ignores_generator", "gradient_penalty", "generator=generator, ", "",
+           "eps drawn from the global generator: not reproducible"),
+    Mutant("gp_ignores_lam", "gradient_penalty", "penalty = lam * ", "penalty = 10.0 * ",
+           "lambda hard-coded to the paper's 10"),
+    # --- r1_penalty -----------------------------------------------------------------------------
+    Mutant("r1_no_create_graph", "r1_penalty", "create_graph=True", "create_graph=False",
+           "gradient computed without create_graph: R1 does not train D"),
+    Mutant("r1_missing_half", "r1_penalty", R1_VALUE, "gamma * (grad ** 2).sum(dim=1).mean()",
+           "gamma instead of gamma / 2"),
+    Mutant("r1_norm_not_squared", "r1_penalty", R1_VALUE, "0.5 * gamma * grad.norm(dim=1).mean()",
+           "the norm instead of the squared norm"),
+    Mutant("r1_mean_over_coordinates", "r1_penalty", R1_VALUE, "0.5 * gamma * (grad ** 2).mean()",
+           "mean over the coordinates too (divides by d)"),
+    Mutant("r1_sum_over_batch", "r1_penalty", R1_VALUE, "0.5 * gamma * (grad ** 2).sum()",
+           "sum over the batch instead of the mean"),
+    Mutant("r1_grad_of_mean_logit", "r1_penalty", "D(x).sum()", "D(x).mean()",
+           "gradient of the mean logit: every per-sample gradient divided by n"),
+    Mutant("r1_gp_style", "r1_penalty", R1_VALUE, "0.5 * gamma * ((grad.norm(dim=1) - 1) ** 2).mean()",
+           "WGAN-GP's (|grad| - 1)^2 instead of |grad|^2"),
+    Mutant("r1_backward_into_grad", "r1_penalty", R1_GRAD,
+           "D(x).sum().backward(create_graph=True)\n    grad = x.grad",
+           ".backward() instead of autograd.grad: adds to the .grad of D's parameters"),
+    # --- train_step -----------------------------------------------------------------------------
     Mutant("step_no_detach", "train_step", "D(fake.detach())", "D(fake)",
            "fake batch not detached in the D step (the D loss reaches G)"),
     Mutant("step_g_step_also_steps_d", "train_step", "    opt_G.step()", "    opt_G.step()\n    opt_D.step()",
@@ -48,11 +129,87 @@ MUTANTS = [
            "D step calls opt_G.step() instead of opt_D.step()"),
     Mutant("step_no_zero_grad_d", "train_step", "    opt_D.zero_grad()\n", "",
            "D's stale gradients are not zeroed"),
-    Mutant("step_g_against_old_d", "train_step",
-           "    d_loss = discriminator_loss(D(real), D(fake.detach()))\n    opt_D.zero_grad()\n    d_loss.backward()\n"
-           "    opt_D.step()\n\n    g_loss = generator_loss(D(fake))",
-           "    import copy\n    D_old = copy.deepcopy(D)\n"
-           "    d_loss = discriminator_loss(D(real), D(fake.detach()))\n    opt_D.zero_grad()\n    d_loss.backward()\n"
-           "    opt_D.step()\n\n    g_loss = generator_loss(D_old(fake))",
-           "G step against a copy of D taken before the D step"),
+    Mutant("step_no_zero_grad_g", "train_step", "    opt_G.zero_grad()\n", "",
+           "G's stale gradients are not zeroed"),
+    Mutant("step_g_logits_before_d_step", "train_step", STEP_BODY,
+           STEP_BODY.replace("    fake = G(z)\n", "    fake = G(z)\n    fake_logits = D(fake)\n")
+           .replace("generator_loss(D(fake))", "generator_loss(fake_logits)"),
+           "the G loss uses logits computed before the D step, not the updated D"),
+    Mutant("step_g_loss_on_detached_fake", "train_step", "generator_loss(D(fake))",
+           "generator_loss(D(fake.detach()))", "G loss on detached samples: G never moves"),
+    Mutant("step_r1_ignored", "train_step", STEP_R1, "        d_total = d_total", "r1_gamma is ignored"),
+    Mutant("step_r1_at_fake", "train_step", "r1_penalty(D, real, r1_gamma)", "r1_penalty(D, fake.detach(), r1_gamma)",
+           "R1 evaluated at the generated batch"),
+    Mutant("step_r1_in_returned_loss", "train_step",
+           "    d_total = d_loss\n    if r1_gamma > 0:\n" + STEP_R1,
+           "    if r1_gamma > 0:\n        d_loss = d_loss + r1_penalty(D, real, r1_gamma)\n    d_total = d_loss",
+           "the returned D loss includes the penalty"),
+    Mutant("step_r1_in_g_loss", "train_step", "    g_loss = generator_loss(D(fake))\n",
+           "    g_loss = generator_loss(D(fake))\n    if r1_gamma > 0:\n        g_loss = g_loss + r1_penalty(D, real, r1_gamma)\n",
+           "the penalty also added to the G loss"),
+    # --- the numeric answers ----------------------------------------------------------------------
+    Mutant("answer_pooled_d_log4", "answer_pooled_d", "1.6739764335716716", "1.3862943611198906",
+           "assumes the pooled optimum is still D = 1/2 (log 4)"),
+    Mutant("answer_pooled_d_pooled_value", "answer_pooled_d", "1.6739764335716716", "0.5623351446188083",
+           "gives the pooled loss at its optimum instead of L_D"),
+    Mutant("answer_w1_is_w2", "answer_w1", "0.7978845608028654", "1.0", "|sigma_p - sigma_q| (that is W2)"),
+    Mutant("answer_w1_two_over_pi", "answer_w1", "0.7978845608028654", "0.6366197723675814",
+           "E|x| taken as 2 / pi"),
+    Mutant("answer_r1_missing_half", "answer_r1_optimal", "90.0", "180.0", "gamma instead of gamma / 2"),
+    Mutant("answer_r1_at_fake", "answer_r1_optimal", "90.0", "22.5", "expectation over q instead of p"),
+    # --- correct alternative forms: full marks ----------------------------------------------------
+    Mutant("eq_d_loss_bce_with_logits", "discriminator_loss", D_REF,
+           "F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits)) + "
+           "F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))",
+           "BCE with logits, one call per batch"),
+    Mutant("eq_d_loss_logsigmoid", "discriminator_loss", D_REF,
+           "-F.logsigmoid(real_logits).mean() - F.logsigmoid(-fake_logits).mean()", "-log sigma via logsigmoid"),
+    Mutant("eq_d_loss_float32", "discriminator_loss", D_REF,
+           "F.softplus(-real_logits.float()).mean() + F.softplus(fake_logits.float()).mean()",
+           "computed in float32 whatever the input dtype"),
+    Mutant("eq_d_loss_manual_stable", "discriminator_loss", D_REF,
+           "(torch.relu(-real_logits) + torch.log1p(torch.exp(-real_logits.abs()))).mean() + "
+           "(torch.relu(fake_logits) + torch.log1p(torch.exp(-fake_logits.abs()))).mean()",
+           "the stable softplus written out: max(a, 0) + log1p(exp(-|a|))"),
+    Mutant("eq_g_loss_logsigmoid", "generator_loss", "F.softplus(-fake_logits).mean()",
+           "-F.logsigmoid(fake_logits).mean()", "-log sigma via logsigmoid"),
+    Mutant("eq_g_loss_bce", "generator_loss", "F.softplus(-fake_logits).mean()",
+           "F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))", "BCE with target 1"),
+    Mutant("eq_critic_loss_negated", "wgan_losses", "fake_scores.mean() - real_scores.mean()",
+           "-(real_scores.mean() - fake_scores.mean())", "the negated objective"),
+    Mutant("eq_gp_swapped_roles", "gradient_penalty", "eps * real + (1 - eps) * fake", "eps * fake + (1 - eps) * real",
+           "eps weighting the fake sample: the same distribution of points"),
+    Mutant("eq_gp_lerp", "gradient_penalty", "eps * real + (1 - eps) * fake", "torch.lerp(fake, real, eps)",
+           "torch.lerp"),
+    Mutant("eq_gp_manual_norm", "gradient_penalty", "grad.norm(dim=1)", "grad.pow(2).sum(dim=1).sqrt()",
+           "the norm written out"),
+    Mutant("eq_gp_flat_eps", "gradient_penalty", GP_EPS,
+           "eps = torch.rand(real.shape[0], generator=generator, dtype=real.dtype)[:, None]",
+           "eps drawn with shape (n,) and reshaped"),
+    Mutant("eq_gp_grad_outputs", "gradient_penalty", "torch.autograd.grad(scores.sum(), x_hat, create_graph=True)",
+           "torch.autograd.grad(scores, x_hat, grad_outputs=torch.ones_like(scores), create_graph=True)",
+           "grad_outputs of ones instead of a sum"),
+    Mutant("eq_r1_inplace_requires_grad", "r1_penalty", "x = real.detach().requires_grad_(True)",
+           "x = real.requires_grad_(True)", "requires_grad set on the caller's tensor, as in many R1 codes"),
+    Mutant("eq_r1_norm_squared", "r1_penalty", R1_VALUE, "gamma / 2 * grad.norm(dim=1).pow(2).mean()",
+           "squared norm via norm"),
+    Mutant("eq_r1_sum_over_n", "r1_penalty", R1_VALUE, "0.5 * gamma * grad.pow(2).sum() / real.shape[0]",
+           "one sum divided by n"),
+    Mutant("eq_step_fake_recomputed", "train_step", "generator_loss(D(fake))", "generator_loss(D(G(z)))",
+           "the generated batch recomputed for the G step"),
+    Mutant("eq_step_concat_d", "train_step", "    d_loss = discriminator_loss(D(real), D(fake.detach()))",
+           "    logits = D(torch.cat([real, fake.detach()]))\n"
+           "    d_loss = discriminator_loss(logits[:len(real)], logits[len(real):])",
+           "one D call on the concatenated batch"),
+    Mutant("eq_step_always_r1", "train_step", "    if r1_gamma > 0:\n" + STEP_R1,
+           "    d_total = d_total + r1_penalty(D, real, r1_gamma)", "R1 added even at gamma = 0 (it is 0 then)"),
+    Mutant("eq_step_freeze_d", "train_step", STEP_G,
+           "    D.requires_grad_(False)\n" + STEP_G + "\n    D.requires_grad_(True)",
+           "D frozen during the G step"),
+    Mutant("eq_step_module_zero_grad", "train_step", "opt_D.zero_grad()", "D.zero_grad()",
+           "the module's zero_grad"),
+    Mutant("eq_answer_pooled_d_expression", "answer_pooled_d", "1.6739764335716716", "math.log(16 / 3)",
+           "the exact expression"),
+    Mutant("eq_answer_w1_rounded", "answer_w1", "0.7978845608028654", "0.7979", "four significant digits"),
+    Mutant("eq_answer_r1_int", "answer_r1_optimal", "90.0", "90", "an int"),
 ]
