@@ -1,13 +1,16 @@
 """Exact quantities along the linear path from ``N(0, I)`` to a Gaussian mixture.
 
-Take ``x_0 ~ N(0, I)`` independent of ``x_1 ~ sum_k pi_k N(mu_k, std^2 I)`` and
+Take ``x_0 ~ N(0, I)`` independent of ``x_1 ~ sum_k w_k N(mu_k, std^2 I)`` and
 ``x_t = (1 - t) x_0 + t x_1``. Given the component ``k``, ``x_t`` is Gaussian,
-``N(t mu_k, sigma_t^2 I)`` with ``sigma_t^2 = (1 - t)^2 + t^2 std^2``, so the
-marginal density ``p_t`` is again a mixture and the marginal velocity
+``N(t mu_k, v_t I)`` with ``v_t = (1 - t)^2 + t^2 std^2``, so the marginal
+density ``p_t`` is again a mixture and the marginal velocity
 ``u_t(x) = E[x_1 - x_0 | x_t = x]`` has a closed form: the posterior-weighted
 average of the per-component velocities
 
-    u_t^k(x) = mu_k + (t std^2 - (1 - t)) / sigma_t^2 * (x - t mu_k).
+    u_t^k(x) = mu_k + (t std^2 - (1 - t)) / v_t * (x - t mu_k).
+
+(``v_t`` is the variance of ``x_t`` given the component; the path's noise scale
+``sigma_t`` of ``x_t = alpha_t x_1 + sigma_t x_0`` is ``1 - t`` here.)
 
 The chapters use these as ground truth: exact density heatmaps, exact vector
 fields, and reference solutions to test learned fields and ODE solvers against.
@@ -28,7 +31,7 @@ def eight_gaussians_means(radius: float = 2.0) -> torch.Tensor:
 
 
 def linear_path_std(t, std: float) -> torch.Tensor:
-    """``sigma_t = sqrt((1 - t)^2 + t^2 std^2)``, the per-component standard deviation at time ``t``."""
+    """``sqrt((1 - t)^2 + t^2 std^2)``, the per-component standard deviation of ``x_t`` at time ``t``."""
     t = torch.as_tensor(t, dtype=torch.get_default_dtype())
     return torch.sqrt((1 - t) ** 2 + t**2 * std**2)
 
@@ -45,7 +48,7 @@ def _prepare(x: torch.Tensor, t, means, weights):
 
 
 def _component_log_terms(x, t, means, std, weights):
-    """``log pi_k + log N(x; t mu_k, sigma_t^2 I)`` for every point and component, and sigma_t^2."""
+    """``log w_k + log N(x; t mu_k, v_t I)`` for every point and component, and v_t."""
     d = x.shape[1]
     var = (1 - t) ** 2 + t**2 * std**2                       # (n, 1)
     diff = x[:, None, :] - t[:, :, None] * means[None]      # (n, k, d)
@@ -72,8 +75,8 @@ def gmm_linear_path_velocity(x: torch.Tensor, t, means, std: float,
     """Exact marginal velocity ``u_t(x) = E[x_1 - x_0 | x_t = x]``, shape ``(n, d)``.
 
     Arguments as in :func:`gmm_linear_path_log_density`. The signature fits
-    :func:`genmod.ode.rk4` after fixing the mixture, e.g.
-    ``rk4(lambda x, t: gmm_linear_path_velocity(x, t, means, std), x0)``.
+    :func:`genmod.ode.solve_ode` after fixing the mixture, e.g.
+    ``solve_ode(lambda x, t: gmm_linear_path_velocity(x, t, means, std), x0)``.
     Needs ``std > 0`` at ``t = 1`` (a point mass makes the field singular there).
     """
     t, means, weights = _prepare(x, t, means, weights)

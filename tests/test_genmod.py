@@ -80,6 +80,28 @@ def test_gmm_velocity_accepts_one_time_per_point():
     assert torch.allclose(per_point, one_by_one, atol=1e-6)
 
 
+def test_single_gaussian_flow_in_three_dimensions_is_the_affine_map_m_plus_std_x0():
+    # For one component the flow of the exact velocity is psi_1(x0) = mu + std * x0, coordinate by coordinate.
+    mu, std = torch.tensor([[1.5, -0.5, 0.8]], dtype=torch.float64), 0.6
+    x0 = torch.randn(7, 3, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    x1 = ode.solve_ode(lambda x, t: paths.gmm_linear_path_velocity(x, t, mu, std), x0)
+    assert torch.allclose(x1, mu + std * x0, atol=1e-6)
+
+
+def test_gmm_flow_carries_noise_to_the_mixture_weights_and_means():
+    # Two unequal components in d = 3: pushed noise lands near the means, in the proportions w_k.
+    means = torch.tensor([[3.0, 0.0, 1.0], [-3.0, 1.0, 0.0]], dtype=torch.float64)
+    weights = torch.tensor([0.7, 0.3], dtype=torch.float64)
+    x0 = torch.randn(500, 3, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    x1 = ode.solve_ode(lambda x, t: paths.gmm_linear_path_velocity(x, t, means, 0.3, weights), x0, rtol=1e-5, atol=1e-6)
+    nearest = torch.cdist(x1, means).argmin(dim=1)
+    share = (nearest == 0).double().mean().item()
+    assert abs(share - 0.7) < 4 * math.sqrt(0.21 / 500)
+    for k in range(2):
+        assert torch.allclose(x1[nearest == k].mean(0), means[k], atol=0.05)
+        assert abs(x1[nearest == k].std(0).mean().item() - 0.3) < 0.03
+
+
 # --- datasets ------------------------------------------------------------------------------
 
 
