@@ -163,13 +163,6 @@ def defined_names(source: str) -> set[str]:
     return names
 
 
-def names_used(source: str) -> set[str]:
-    tree = _parse(source)
-    if tree is None:
-        return set(re.findall(r"\b\w+\b", source))
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-
-
 # ------------------------------------------------------------------ running it
 
 def _kernel_manager():
@@ -259,9 +252,9 @@ def _describe(cell, err: _Error, todo: list[str], student: set[str], timeout: in
             return f"{_code(names)} {verb} not written yet (NotImplementedError)"
     if err.ename == "KeyboardInterrupt":
         return f"stopped at the time limit of {timeout} s (an endless loop?)"
-    if err.ename == "SyntaxError" or err.ename == "IndentationError":
-        return f"{err.ename} in this cell: {err.evalue}"
-    message = f"{err.ename}: {err.evalue}" if err.evalue else err.ename
+    # IPython names a cell's code after a scratch file: "invalid syntax (3991187575.py, line 13)".
+    evalue = re.sub(r"\(\S+\.py, line (\d+)\)", r"(line \1 of its cell)", err.evalue)
+    message = f"{err.ename}: {evalue}" if evalue else err.ename
     if err.ename == "AssertionError" and not err.evalue:
         lines = CELL_LINE.findall(err.traceback)
         source = cell.source.splitlines()
