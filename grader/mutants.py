@@ -102,6 +102,7 @@ class MutationReport:
     results: list[Result]
     described: dict[str, str]
     mutants: dict[str, Mutant] = field(default_factory=dict)   # by student id
+    reference_errors: list[str] = field(default_factory=list)   # any cell of the reference that raised
 
     def by_student(self) -> dict[str, Result]:
         return {r.student: r for r in self.results}
@@ -114,6 +115,7 @@ class MutationReport:
             problems.append(f"reference scored {ref.score:g}/{ref.max_score:g} ({ref.status} {ref.detail})")
         if blank.status != "graded" or blank.score != 0:
             problems.append(f"blank notebook scored {blank.score:g}/{blank.max_score:g} ({blank.status})")
+        problems += [f"the reference raised in {e}" for e in self.reference_errors]
         for sid, r in res.items():
             if not sid.startswith("mutant-"):
                 continue
@@ -154,10 +156,57 @@ class MutationReport:
         return "\n".join(lines)
 
 
-def run_mutation_analysis(lab: str, workdir: Path) -> MutationReport:
+ENGINES = ("nbgrader", "fork")
+
+
+def run_mutation_analysis(lab: str, workdir: Path, engine: str = "nbgrader",
+                          only: list[str] | None = None) -> MutationReport:
+    """Grade the reference, the blank notebook and the mutants (those named in ``only``, else all).
+
+    ``engine="nbgrader"`` grades each as a submission through the real,
+    sandboxed ``nbgrader autograde``; ``engine="fork"`` runs them all in one
+    process that forks at the first cell where a submission differs from the
+    reference (:mod:`grader.forkgrade`), which also reports any cell of the
+    reference that raises, graded or not.
+    """
+    if engine not in ENGINES:
+        raise GraderError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
     workdir = Path(workdir)
     mutants = load_mutants(lab)
+    if only is not None:
+        unknown = set(only) - {m.name for m in mutants}
+        if unknown:
+            raise GraderError(f"lab {lab!r} has no mutant {', '.join(sorted(unknown))}")
+        mutants = [m for m in mutants if m.name in only]
+    by_sid = {f"mutant-{m.name}": m for m in mutants}
+    if engine == "fork":
+        return _fork_analysis(lab, workdir, mutants, by_sid)
     described = write_submissions(lab, workdir / "mutant-submissions", mutants)
     subs = [Submission(sid, workdir / "mutant-submissions" / f"{sid}.ipynb") for sid in described]
     results = autograde(lab, subs, workdir / "course")
-    return MutationReport(lab, results, described, {f"mutant-{m.name}": m for m in mutants})
+    return MutationReport(lab, results, described, by_sid)
+
+
+def _fork_analysis(lab: str, workdir: Path, mutants: list[Mutant], by_sid: dict[str, Mutant]) -> MutationReport:
+    from grader.forkgrade import grade_variants, lab_layout
+
+    source, student = read_notebook(source_notebook(lab)), read_notebook(student_notebook(lab))
+    cells, reference, position, blank = lab_layout(source, student)
+    variants = {"reference": reference, "blank": blank}
+    described = {"reference": "the reference solution", "blank": "the untouched student notebook"}
+    for m in mutants:
+        code = list(reference)
+        code[position[m.cell]] = mutated_code(source, m)
+        variants[f"mutant-{m.name}"] = code
+        described[f"mutant-{m.name}"] = m.bug or f"{m.old!r} -> {m.new!r}"
+    outcomes = grade_variants(variants, cells, workdir / "fork")
+    max_score = sum(c.points for c in cells if c.test)
+    results = []
+    for sid, out in outcomes.items():
+        tests = {c.grade_id: ((c.points if out["tests"][c.grade_id] else 0.0), c.points)
+                 for c in cells if c.test}
+        results.append(Result(sid, lab, sum(s for s, _ in tests.values()), max_score, "graded", tests=tests))
+    report = MutationReport(lab, results, described, by_sid)
+    report.reference_errors = [f"cell {i} ({cells[i].grade_id or 'ungraded'}): {msg}"
+                               for i, msg in sorted(outcomes["reference"]["errors"].items())]
+    return report
