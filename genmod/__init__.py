@@ -6,7 +6,7 @@ code between each other:
 * :mod:`genmod.data`      toy 2D datasets and scikit-learn digits, as tensors;
 * :mod:`genmod.nn`        small networks (MLP, time-conditioned velocity field);
 * :mod:`genmod.training`  a seeded training loop with a progress bar;
-* :mod:`genmod.ode`       a reference RK4 integrator for figures;
+* :mod:`genmod.ode`       a reference ODE solver for figures (SciPy's adaptive DOP853, `solve_ode`);
 * :mod:`genmod.paths`     exact densities and velocities along the linear path to a Gaussian mixture;
 * :mod:`genmod.metrics`   sample-quality metrics (sliced Wasserstein, MMD);
 * :mod:`genmod.plotting`  one plotting style for the whole book;

@@ -5,7 +5,7 @@ the CNF log-likelihood, Hutchinson's estimator) are *not* here; this module hold
 what both need around them:
 
 * :class:`Conditioner`: the network that maps the frozen coordinates ``m * x``
-  of an affine coupling layer to a log-scale ``s`` and a shift ``t``;
+  of an affine coupling layer to a log-scale ``a`` and a shift ``b``;
 * :func:`alternating_masks`: binary masks that alternate which coordinates a
   layer leaves unchanged;
 * :func:`gaussian_fit_nll`: the baseline every density model must beat, the
@@ -14,8 +14,6 @@ what both need around them:
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 
@@ -23,14 +21,15 @@ from genmod.nn import MLP
 
 
 class Conditioner(nn.Module):
-    """``(s, t) = conditioner(xm)``: log-scale and shift of an affine coupling layer.
+    """``(a, b) = conditioner(xm)``: log-scale and shift of an affine coupling layer.
 
     An MLP with ``depth`` hidden layers of width ``hidden`` reads the masked input
-    ``xm`` of shape ``(n, dim)`` and returns two tensors of shape ``(n, dim)``.
-    The log-scale is bounded, ``s = bound * tanh(raw / bound)``, so that
-    ``exp(s)`` stays in ``[e^-bound, e^bound]`` (unbounded scales are the usual
+    ``xm`` of shape ``(n, dim)`` and returns two tensors of shape ``(n, dim)``:
+    the layer maps ``x`` to ``x * exp(a) + b`` on the coordinates it transforms.
+    The log-scale is bounded, ``a = bound * tanh(raw / bound)``, so that
+    ``exp(a)`` stays in ``[e^-bound, e^bound]`` (unbounded scales are the usual
     cause of diverging flow training). The last layer starts at zero, so a fresh
-    conditioner gives ``s = t = 0`` and the coupling layer starts as the identity.
+    conditioner gives ``a = b = 0`` and the coupling layer starts as the identity.
     """
 
     def __init__(self, dim: int = 2, hidden: int = 64, depth: int = 2, bound: float = 2.0):
@@ -41,8 +40,8 @@ class Conditioner(nn.Module):
         nn.init.zeros_(self.net[-1].bias)
 
     def forward(self, xm: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        raw_s, t = self.net(xm).chunk(2, dim=1)
-        return self.bound * torch.tanh(raw_s / self.bound), t
+        raw_a, b = self.net(xm).chunk(2, dim=1)
+        return self.bound * torch.tanh(raw_a / self.bound), b
 
 
 def alternating_masks(dim: int, n_layers: int) -> list[torch.Tensor]:
@@ -71,11 +70,3 @@ def gaussian_fit_nll(train: torch.Tensor, test: torch.Tensor) -> float:
     dist = torch.distributions.MultivariateNormal(mean, covariance_matrix=cov)
     return -dist.log_prob(test).mean().item()
 
-
-def standard_normal_log_prob(z: torch.Tensor) -> torch.Tensor:
-    """``log N(z; 0, I)`` for each row of ``z`` (shape ``(n, d)`` -> ``(n,)``).
-
-    Used by the chapter's figures; the lab asks students to write the flow NLL
-    themselves, so its hidden tests never call this function.
-    """
-    return -0.5 * (z**2).sum(dim=1) - 0.5 * z.shape[1] * math.log(2 * math.pi)

@@ -46,19 +46,3 @@ def solve_ode(velocity: Callable[[torch.Tensor, float], torch.Tensor], x0: torch
         path[0] = x0
         return path
     return path[-1]
-
-
-
-@torch.no_grad()
-def rk4(velocity, x0, t0=0.0, t1=1.0, steps=50, return_path=False):  # TRANSITIONAL: being removed
-    h = (t1 - t0) / steps
-    x, path = x0, [x0]
-    for k in range(steps):
-        t = t0 + k * h
-        k1 = velocity(x, t)
-        k2 = velocity(x + 0.5 * h * k1, t + 0.5 * h)
-        k3 = velocity(x + 0.5 * h * k2, t + 0.5 * h)
-        k4 = velocity(x + h * k3, t + h)
-        x = x + h * (k1 + 2 * k2 + 2 * k3 + k4) / 6
-        path.append(x)
-    return torch.stack(path) if return_path else x

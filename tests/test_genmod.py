@@ -213,17 +213,6 @@ def test_velocity_field_maps_points_to_vectors_of_the_same_shape():
     assert not torch.allclose(v(x, 0.1), v(x, 0.9)), "the field depends on time"
 
 
-def test_rk4_is_fourth_order_and_integrates_backwards():
-    a, x0 = -1.3, torch.tensor([[1.0, -2.0]], dtype=torch.float64)
-    f = lambda x, t: a * x
-    err = lambda n: (ode.rk4(f, x0, steps=n) - x0 * math.exp(a)).abs().max().item()
-    assert 14 < err(10) / err(20) < 18
-    back = ode.rk4(f, x0 * math.exp(a), t0=1.0, t1=0.0, steps=50)
-    assert torch.allclose(back, x0, atol=1e-9)
-    path = ode.rk4(f, x0, steps=8, return_path=True)
-    assert path.shape == (9, 1, 2) and torch.equal(path[0], x0)
-
-
 def test_train_fits_a_linear_regression_and_is_reproducible():
     def run():
         gen = seed_everything(0)
