@@ -149,7 +149,8 @@ def cmd_mutants(args) -> int:
 
     lab = check_lab(args.lab)
     with tempfile.TemporaryDirectory() as tmp:
-        report = run_mutation_analysis(lab, Path(args.workdir) if args.workdir else Path(tmp))
+        report = run_mutation_analysis(lab, Path(args.workdir) if args.workdir else Path(tmp),
+                                       engine=args.engine)
     print(report.table())
     problems = report.failures()
     for p in problems:
@@ -245,6 +246,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("mutants", help="check that the hidden tests catch the lab's mutants")
     p.add_argument("lab")
     p.add_argument("--workdir", help="keep the grading folder here (default: a temporary folder)")
+    p.add_argument("--engine", choices=("nbgrader", "fork"), default="nbgrader",
+                   help="nbgrader: each submission through the real sandboxed autograde (default); "
+                        "fork: one process that forks where a submission departs from the reference "
+                        "(the test suite's engine, several times faster)")
     p.set_defaults(func=cmd_mutants)
 
     p = sub.add_parser("gradescope", help="otter-grader autograder zip for Gradescope")
