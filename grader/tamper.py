@@ -83,9 +83,9 @@ REEXPORTS = {("os.path", "posixpath")}
 # Attributes that read or write files, load code or evaluate annotations, wherever they are.
 RISKY_ATTRS = {"tofile", "savetxt", "savez", "savez_compressed", "fromfile", "memmap",
                "open_memmap", "load_library", "load_inline", "make_dataclass", "DataSource",
-               "get_type_hints", "singledispatch", "singledispatchmethod", "ForwardRef"}
+               "get_type_hints", "singledispatch", "singledispatchmethod", "ForwardRef", "mro"}
 # ... and those, when reached through a module (torch.load runs a pickle).
-RISKY_MODULE_ATTRS = {"load", "save", "compile", "loadtxt", "genfromtxt", "fromregex",
+RISKY_MODULE_ATTRS = {"load", "save", "compile", "loadtxt", "genfromtxt", "fromregex", "register",
                       "register_module_forward_hook", "register_module_forward_pre_hook",
                       "register_module_full_backward_hook"}
 
@@ -645,7 +645,7 @@ class _Checker(ast.NodeVisitor):
             if module_name in LIMITED_ATTRS and attr not in LIMITED_ATTRS[module_name]:
                 self.flag(node, f"uses {path}.{attr}")
                 return
-            if attr in RISKY_MODULE_ATTRS and module_name is not None:
+            if attr in RISKY_MODULE_ATTRS:
                 self.flag(node, f"uses {path}.{attr}")
                 return
             nxt = _getattr(value, attr) if value is not None else _MISSING

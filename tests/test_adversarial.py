@@ -10,12 +10,15 @@ from __future__ import annotations
 import csv
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from adversarial_corpus import LAB, MAX, write_corpus
 from conftest import run_grader
+from grader.course import REPO
 from grader.nbgrader_run import Submission, autograde, read_gradebook
 from grader.sandbox import bwrap_works
 
@@ -32,8 +35,10 @@ def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("adversarial")
     subs, workdir, grades = root / "submissions", root / "course", root / "grades.csv"
     expected = write_corpus(subs, workdir, DUE)
-    proc = run_grader("autograde", LAB, subs, "--workdir", workdir, "--csv", grades,
-                      "--jobs", "2", "--timeout", "40", "--due", DUE)
+    # conftest's run_grader allows 15 minutes; ~45 submissions on a busy 2-core machine need more.
+    proc = subprocess.run([sys.executable, "-m", "grader", "autograde", LAB, str(subs), "--workdir",
+                           str(workdir), "--csv", str(grades), "--jobs", "2", "--timeout", "40",
+                           "--due", DUE], cwd=REPO, capture_output=True, text=True, timeout=2400)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     with grades.open() as f:
         rows = list(csv.DictReader(f))
@@ -78,7 +83,7 @@ def test_every_submission_gets_exactly_the_score_it_deserves(graded):
 
 def test_the_honest_twins_lose_some_points_but_not_all(graded):
     got = _by_student(graded[1])
-    for twin in ("wrong", "sample-blank"):
+    for twin in ("wrong", "cheap-wrong", "sample-blank"):
         assert 0 < float(got[twin]["score"]) < MAX, got[twin]
 
 
@@ -94,7 +99,26 @@ def test_held_scores_name_the_offending_line_for_the_reviewer(graded):
     got = _by_student(graded[1])
     assert "torch.allclose = lambda" in got["torch-allclose"]["detail"]
     assert "input_transformers_cleanup" in got["transformer"]["detail"]
+    assert "the kernel's exit" in got["shell-exit"]["detail"]
+    assert "os.sys" in got["displayhook"]["detail"]
     assert "held for review" in graded[4]  # the command says so too
+
+
+def test_every_class_of_the_red_team_has_at_least_two_instances_and_each_gains_nothing(graded):
+    expected = graded[0]
+    classes = {"shell": ("shell-alias", "shell-exit", "shell-quit", "shell-history"),
+               "code outside the notebook": ("written-module", "written-module-numpy"),
+               "output tricks": ("displayhook", "over-points", "interactivity"),
+               "patches past the scan": ("via-genmod", "via-os-sys", "proxy", "emptied-setup"),
+               "lying objects": ("liar", "tensor-subclass")}
+    for name, cases in classes.items():
+        assert len(cases) >= 2 and all(c in expected for c in cases), name
+        for c in cases:
+            assert expected[c].status == "review", c
+    # Behind the scan, the kernel's own layers (the reset before each test, scoring on
+    # errors only, the notebook's folder off sys.path) leave these no better than honest.
+    with_twin = [c for cases in classes.values() for c in cases if expected[c].raw_twin]
+    assert len(with_twin) >= 11
 
 
 def test_the_sandboxed_kernel_could_not_touch_the_gradebook(graded):

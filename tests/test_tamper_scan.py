@@ -79,6 +79,8 @@ CHEATS = {
     "alias of a class patched": "T = torch.Tensor\nT.equal = max",
     "type() of a tensor patched": "C = type(torch.zeros(1))\nC.allclose = max",
     "patch through a call result": "type(torch.zeros(1)).allclose = max",
+    "a class reached through mro()": "C = torch.Tensor.mro()[0]\nC.allclose = max",
+    "a virtual subclass registered": "import numbers\nclass A:\n    pass\nnumbers.Real.register(A)",
     "module name rebound to a proxy": "class P:\n    pass\ntorch = P()",
     "module name as a function": "def plt(x):\n    return x",
     "module name as a loop variable": "for F in [1]:\n    pass",
