@@ -86,7 +86,7 @@ def _squash(text: str) -> str:
 
 
 @dataclass
-class TestInfo:
+class GradedTest:
     """What the source notebook says about one test cell."""
     grade_id: str
     points: float
@@ -111,7 +111,7 @@ def _messages(source: str) -> tuple[set[str], list[re.Pattern]]:
                 if isinstance(v, ast.Constant):
                     parts.append(re.escape(str(v.value)))
                 else:
-                    parts.append(r"[^\n]{0,40}?")   # a formatted value: a number, a short list
+                    parts.append(r"([^\n]{0,40}?)")   # a formatted value: a number, a short list
             templates.append(re.compile("".join(parts)))
     return literals, templates
 
@@ -131,7 +131,7 @@ def _defined(source: str) -> list[str]:
     return [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
 
 
-def test_info(released_nb, graded_sources: dict[str, str]) -> dict[str, TestInfo]:
+def describe_tests(released_nb, graded_sources: dict[str, str]) -> dict[str, GradedTest]:
     """Per test cell of the release, in order: points, the functions it grades and its messages.
 
     ``graded_sources`` are the test cells as the gradebook holds them (hidden
@@ -157,7 +157,7 @@ def test_info(released_nb, graded_sources: dict[str, str]) -> dict[str, TestInfo
                 # A test of results computed above (a trained model's samples): the last function.
                 graded = [f for defs in solution_defs.values() for f in defs][-1:]
             literals, templates = _messages(source)
-            info[gid] = TestInfo(gid, float(nbgrader_meta(cell).get("points") or 0), graded, literals,
+            info[gid] = GradedTest(gid, float(nbgrader_meta(cell).get("points") or 0), graded, literals,
                                  templates, bool(split_hidden(source)[1]))
     return info
 
@@ -198,7 +198,7 @@ _BUILTIN_ERRORS = {name for name, obj in vars(builtins).items()
                    if isinstance(obj, type) and issubclass(obj, BaseException)}
 
 
-def error_line(ename: str, evalue: str, test: TestInfo | None, hidden: list[str]) -> str:
+def error_line(ename: str, evalue: str, test: GradedTest | None, hidden: list[str]) -> str:
     """The one line a student sees for a failed test.
 
     The exception's name, if it is a built-in one (a class the student defined
@@ -215,8 +215,11 @@ def error_line(ename: str, evalue: str, test: TestInfo | None, hidden: list[str]
     if not message:
         return name
     literal = test is not None and message in test.messages
-    template = test is not None and any(t.fullmatch(message) for t in test.templates)
-    if literal or (template and not encoded_tokens(message)):
+    # An f-string message of the test: its text is the test's, its values must carry nothing.
+    filled = [m for t in (test.templates if test else []) if (m := t.fullmatch(message))]
+    template = any(all(not encoded_tokens(v) and not _quotes(v, hidden) for v in m.groups())
+                   for m in filled)
+    if literal or template:
         pass
     elif encoded_tokens(message) or _quotes(message, hidden):
         return f"{name} (its message is not shown: it could be quoting the test's code)"
@@ -225,7 +228,7 @@ def error_line(ename: str, evalue: str, test: TestInfo | None, hidden: list[str]
     return f"{name}: {message}"
 
 
-def test_errors(graded_nb, tests: dict[str, TestInfo], hidden: list[str]) -> dict[str, str]:
+def failure_lines(graded_nb, tests: dict[str, GradedTest], hidden: list[str]) -> dict[str, str]:
     """The one-line error of every test cell that raised, by grade id, from the executed notebook."""
     out = {}
     for cell in graded_nb.cells:
@@ -289,7 +292,7 @@ table.summary td, table.summary th { border-bottom: 1px solid #ddd; padding: 0.3
 
 
 def render_page(lab: str, student: str, result, submitted_nb, released_nb,
-                tests: dict[str, TestInfo], errors: dict[str, str]) -> str:
+                tests: dict[str, GradedTest], errors: dict[str, str]) -> str:
     """The feedback page, from the submission as graded, the release, the scores and the error lines."""
     from pygments.formatters import HtmlFormatter
 
@@ -479,7 +482,7 @@ def generate_feedback(lab: str, workdir: Path, show_hidden: bool = False) -> Fee
     # The lab's hidden lines as graded, and as they are now (in case they differ).
     hidden = hidden_text([*sources.values(),
                           *(c.source for c in read_notebook(source_notebook(lab)).cells if c.cell_type == "code")])
-    tests = test_info(released, sources)
+    tests = describe_tests(released, sources)
     for s in ready:
         page = feedback_page(workdir, s, lab)
         try:
@@ -489,7 +492,7 @@ def generate_feedback(lab: str, workdir: Path, show_hidden: bool = False) -> Fee
             run.problems[s] = f"no feedback: {exc}"
             continue
         text = render_page(lab, s, results[s], submitted, released, tests,
-                           test_errors(graded_nb, tests, hidden))
+                           failure_lines(graded_nb, tests, hidden))
         page.parent.mkdir(parents=True, exist_ok=True)
         page.write_text(text)
         # A hidden line that the student wrote too (a hidden test may recompute the

@@ -52,10 +52,10 @@ HIDDEN = split_hidden(SOURCE)[1]
 
 
 def one_test():
-    from grader.feedback import TestInfo, _messages
+    from grader.feedback import GradedTest, _messages
 
     literals, templates = _messages(SOURCE)
-    return TestInfo("test_f", 2.0, ["f"], literals, templates, True)
+    return GradedTest("test_f", 2.0, ["f"], literals, templates, True)
 
 
 def test_a_hidden_region_without_its_end_marker_hides_the_rest_of_the_cell():
@@ -79,6 +79,7 @@ def test_a_failed_test_shows_its_own_message_and_its_numbers():
     base64.b64encode(b"_secret_value = f(41)").decode(),            # base64
     b"assert _secret_value == 42".hex(),                            # hex
     "line 1\nline 2\n" + "_secret_value = f(41) and more",        # only the last line counts, and it quotes
+    "f(41) = _secret_value = f(41), expected < 3",                  # the test's f-string, a value that quotes
 ])
 def test_a_message_that_could_carry_the_hidden_tests_is_withheld(message):
     line = error_line("ValueError", message, one_test(), [s.strip() for s in HIDDEN])
