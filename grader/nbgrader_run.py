@@ -114,7 +114,7 @@ TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"
 def _read_timestamp(folder: Path) -> str:
     ts = folder / "timestamp.txt"
     try:
-        return ts.read_text().strip()[:64] if ts.is_file() else ""
+        return ts.read_text().strip()[:64] if ts.is_file() and not ts.is_symlink() else ""
     except (OSError, UnicodeDecodeError):
         return ""
 
@@ -152,6 +152,11 @@ def find_submissions(folder: Path, lab: str) -> list[Submission]:
         expected = inner / f"{lab}.ipynb"
         notebooks = sorted(inner.glob("*.ipynb"))
         stamp = _read_timestamp(inner)
+        links = [n.name for n in (expected, *notebooks) if n.is_symlink()]
+        if links or inner.is_symlink():
+            found.append(Submission(student, None, f"{entry.name}/: {links[0] if links else lab}: "
+                                                   f"a symbolic link, not a submission"))
+            continue
         if expected.is_file():
             found.append(Submission(student, expected, timestamp=stamp))
         elif len(notebooks) == 1:

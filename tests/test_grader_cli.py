@@ -130,3 +130,16 @@ def test_autograde_batch_grades_the_good_rejects_the_bad_and_loses_no_one(refere
     assert len(rebuilt) == len(rows)
     assert {r["student_id"]: (r["score"], r["status"]) for r in rebuilt} == \
         {s: (r["score"], r["status"]) for s, r in rows.items()}
+
+
+def test_a_linked_notebook_in_a_students_folder_is_rejected_not_read(tmp_path):
+    from grader.nbgrader_run import find_submissions
+
+    outside = tmp_path / "outside.ipynb"
+    outside.write_text("{}")
+    (tmp_path / "subs" / "amy").mkdir(parents=True)
+    (tmp_path / "subs" / "amy" / f"{LAB}.ipynb").symlink_to(outside)
+    (tmp_path / "subs" / "bo.ipynb").symlink_to(outside)
+    found = {s.student: s for s in find_submissions(tmp_path / "subs", LAB)}
+    assert found["amy"].path is None and "symbolic link" in found["amy"].problem
+    assert found["bo"].path is None and "symbolic link" in found["bo"].problem
