@@ -152,6 +152,6 @@ MUTANTS = [
     Mutant("eq_s2v_direct", "score_to_velocity",
            "x1_hat = (x + s**2 * score) / a\n    x0_hat = -s * score\n    v = da * x1_hat + ds * x0_hat",
            "v = da / a * x + (da * s**2 / a - ds * s) * score", "the conversion in one formula"),
-    Mutant("eq_answer_decimal", "numeric_answers", "4 + 1 + 0.25 - math.pi / 4", "4.4646",
-           "the kinetic energy as a decimal"),
+    Mutant("eq_answer_decimal", "numeric_answers", "4 + 1 + 0.25 - math.pi / 4", "4.46",
+           "the kinetic energy rounded to three significant digits"),
 ]
