@@ -13,7 +13,8 @@ a trusted snippet (``grader/kernel_state.py``) records the kernel's shell hooks
 and the functions test cells call; before every test cell it puts them back,
 so a custom exception handler, a ``post_run_cell`` hook, a silenced
 traceback, an input transformer or a patched ``torch.allclose`` installed by
-the student's code is gone when the test runs. The snippet reaches the kernel
+the student's code is gone when the test runs, and every name a locked or test
+cell bound (``torch``, the trained ``model``) holds what that cell left in it. The snippet reaches the kernel
 as a ``user_expressions`` entry of an empty, silent execute request: IPython
 evaluates those without its input transformers, event hooks or history, which
 a submission could have changed. It runs in the student's process, so it is
@@ -40,6 +41,7 @@ _STATE_SOURCE = Path(__file__).with_name("kernel_state.py").read_text()
 SNAPSHOT = ("(lambda g: __import__('builtins').exec(" + repr(_STATE_SOURCE + "\n_result = snapshot()\n")
             + ", g) or g['_result'])({'__name__': '_genmod_grading'})")
 RESET = "__import__('sys').modules['_genmod_grading_state'].reset()"
+MARK = "__import__('sys').modules['_genmod_grading_state'].mark()"
 NOTE = "__import__('sys').modules['_genmod_grading_state'].note()"
 
 
@@ -48,10 +50,10 @@ def _is_test_cell(cell) -> bool:
     return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
-def _is_locked_cell(cell) -> bool:
-    """A locked cell that is not a test: the lab's set-up and training, put back from the release."""
+def _is_trusted_cell(cell) -> bool:
+    """A locked or test cell: the lab's own code, put back from the release before grading."""
     meta = cell.get("metadata", {}).get("nbgrader", {})
-    return (cell.get("cell_type") == "code" and bool(meta.get("locked")) and not meta.get("grade")
+    return (cell.get("cell_type") == "code" and bool(meta.get("locked") or meta.get("grade"))
             and not meta.get("solution"))
 
 
@@ -96,11 +98,14 @@ class ResilientExecute(Execute):
                         return cell, resources
                     if text.strip("'\""):
                         self.log.warning("before test cell %d, restored: %s", index, text)
+            trusted = _is_trusted_cell(cell) and cell.source.strip() and self._baseline_taken
+            if trusted:
+                self._trusted(MARK)
             cell, resources = super().preprocess_cell(cell, resources, index)
-            if _is_locked_cell(cell) and cell.source.strip() and self._baseline_taken:
+            if trusted:
                 ok, text = self._trusted(NOTE)
                 if not ok:
-                    self.log.warning("could not note the names of locked cell %d: %s", index, text)
+                    self.log.warning("could not note the names of trusted cell %d: %s", index, text)
             return cell, resources
         except DeadKernelError:
             self.log.warning("kernel died in cell %d; restarting it", index)

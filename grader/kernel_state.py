@@ -15,9 +15,9 @@ submission would have to change to fool a test cell that follows it:
   ``torch.nn.functional``) and of every ``genmod`` module: the names a test
   cell calls.
 
-``note()``, called after each locked cell, adds the modules and the functions
-and classes of modules that the cell bound to names (``torch``, ``F``,
-``sliced_wasserstein``). ``reset()`` puts all of that back; ``grader.execute.ResilientExecute`` calls it
+``mark()`` and ``note()``, called around each locked and test cell, record the
+names that trusted cell bound (``torch``, ``sliced_wasserstein``, the trained
+``model``) and their values. ``reset()`` puts all of that back; ``grader.execute.ResilientExecute`` calls it
 before every test cell. It runs in the student's own process, so it is a
 second layer behind the static scan (``grader.tamper``), not a guarantee.
 
@@ -105,33 +105,42 @@ def snapshot():
     state.classes = {name: (cls, dict(cls.__dict__)) for name, cls in classes.items()}
     state.path = list(sys.path)
     state.names = {}
-    state.reset, state.note = reset, note
+    state.before = {}
+    state.reset, state.mark, state.note = reset, mark, note
     sys.modules[STATE_MODULE] = state
     return f"grading baseline: {len(modules)} modules, {len(classes)} classes"
 
 
-def note():
-    """After a locked cell: the modules, and the functions and classes of modules, it bound by name.
+def mark():
+    """Before a locked or test cell: what the notebook's names hold now."""
+    state = sys.modules[STATE_MODULE]
+    state.before = {k: v for k, v in state.shell.user_ns.items() if not k.startswith("_")}
+    return ""
 
-    A test cell reads ``torch``, ``F`` or ``sliced_wasserstein`` from the
-    notebook's namespace; ``reset`` puts these names back, so a name rebound to a
-    proxy or a fake between the locked cell and the test reads the original again.
+
+def note():
+    """After a locked or test cell: the names it bound, and to what.
+
+    A test cell reads the trained ``model``, ``torch`` or ``sliced_wasserstein``
+    from the notebook's namespace; ``reset`` puts each name a trusted cell bound
+    back to what that cell left in it, so a name the student's code rebinds in
+    between (to a proxy, a fake model, a function returning 0) reads the
+    original again when the test runs.
     """
     state = sys.modules[STATE_MODULE]
-    roots = {name.split(".")[0] for name in state.modules} | {"matplotlib", "numpy", "torch", "genmod"}
-    added = []
-    for k, v in list(state.shell.user_ns.items()):
-        if k.startswith("_") or k in state.names:
-            continue
-        if isinstance(v, types.ModuleType):
-            if sys.modules.get(v.__name__) is v and v.__name__.split(".")[0] in roots:
-                state.names[k] = v
-                added.append(k)
-        elif isinstance(v, (types.FunctionType, types.BuiltinFunctionType, type)):
-            if str(getattr(v, "__module__", "") or "").split(".")[0] in roots:
-                state.names[k] = v
-                added.append(k)
-    return ", ".join(added)
+    before, ns = state.before, state.shell.user_ns
+    changed = []
+    for k, v in list(ns.items()):
+        if not k.startswith("_") and before.get(k, _UNSET) is not v:
+            state.names[k] = v
+            changed.append(k)
+    for k in [k for k in before if k not in ns and k in state.names]:
+        del state.names[k]
+    state.before = {}
+    return ", ".join(changed)
+
+
+_UNSET = object()
 
 
 def reset():

@@ -68,7 +68,7 @@ DENIED_MODULES = {
     "torch.utils.collect_env", "torch.serialization", "torch.multiprocessing", "torch.distributed",
     "torch.library", "torch.overrides", "torch.fx", "torch.utils.hooks",
     # tensors whose comparisons do not compare every element
-    "torch.masked", "torch.nested",
+    "torch.masked", "torch.nested", "numpy.ma",
     "numpy.ctypeslib", "numpy.f2py", "numpy.distutils", "numpy.testing.overrides",
     "matplotlib.testing", "scipy.weave",
 }
@@ -83,7 +83,11 @@ REEXPORTS = {("os.path", "posixpath")}
 # Attributes that read or write files, load code or evaluate annotations, wherever they are.
 RISKY_ATTRS = {"tofile", "savetxt", "savez", "savez_compressed", "fromfile", "memmap",
                "open_memmap", "load_library", "load_inline", "make_dataclass", "DataSource",
-               "get_type_hints", "singledispatch", "singledispatchmethod", "ForwardRef", "mro"}
+               "get_type_hints", "singledispatch", "singledispatchmethod", "ForwardRef", "mro",
+               # frames, code and closures: the way to another scope's variables
+               "gi_frame", "gi_code", "gi_yieldfrom", "cr_frame", "cr_code", "ag_frame", "ag_code",
+               "f_globals", "f_locals", "f_back", "f_builtins", "f_code", "f_trace", "tb_frame",
+               "tb_next", "co_code", "co_consts", "cell_contents"}
 # ... and those, when reached through a module (torch.load runs a pickle).
 RISKY_MODULE_ATTRS = {"load", "save", "compile", "loadtxt", "genfromtxt", "fromregex", "register",
                       "register_module_forward_hook", "register_module_forward_pre_hook",
@@ -200,6 +204,7 @@ _TIMEIT_OPTION = re.compile(r"^\s*(-[A-Za-z]+(\s+[0-9.]+)?\s+)*")
 class _Cell:
     index: int
     trusted: bool
+    locked: bool            # trusted, and not a test: set-up, training, evaluation
     code: str
     tree: ast.AST | None
     lines: list[str]
@@ -208,15 +213,15 @@ class _Cell:
     nested: list            # [(line, ast tree)] code given to %time / %timeit
 
 
-def _parse(index: int, source: str, trusted: bool) -> _Cell:
+def _parse(index: int, source: str, trusted: bool, locked: bool = False) -> _Cell:
     try:
         code = _transform(source)
         tree = ast.parse(code)
     except SyntaxError:
         # A cell that does not parse cannot run either: the tests that need it fail on their own.
-        return _Cell(index, trusted, source, None, source.splitlines(), [], set(), [])
+        return _Cell(index, trusted, locked, source, None, source.splitlines(), [], set(), [])
     _prune_dead_code(tree)
-    cell = _Cell(index, trusted, code, tree, code.splitlines(), [], set(), [])
+    cell = _Cell(index, trusted, locked, code, tree, code.splitlines(), [], set(), [])
     for node, kind, args in _magic_calls(tree):
         name = args[0].value if args and isinstance(args[0], ast.Constant) else None
         if kind in {"run_line_magic", "run_cell_magic"} and name in HARMLESS_MAGICS:
@@ -356,6 +361,8 @@ class _Notebook:
         self.protected: dict[str, str] = {}    # name -> what locked cells bind it to
         self.classes: set[str] = set()         # names of classes the notebook defines
         self.derived: set[str] = set()         # names bound to something that lives in a module
+        self.student_globals: set[str] = set()  # names the editable cells bind at top level
+        self.locked_vars: set[str] = set()     # names the locked (non-test) cells bind at top level
         for cell in cells:
             for _, tree in _trees(cell):
                 for node in ast.walk(tree):
@@ -368,13 +375,20 @@ class _Notebook:
                             self.modules.setdefault(name, value.__name__)
                         elif value is not None and value is not _MISSING:
                             self.objects.setdefault(name, value)
-                if cell.trusted:
-                    for node in _toplevel(tree):
-                        if isinstance(node, (ast.Import, ast.ImportFrom)):
-                            for name, path, _ in _import_targets(node):
-                                self.protected.setdefault(name, path)
-                        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                            self.protected.setdefault(node.name, node.name)
+                for node in _toplevel(tree):
+                    if cell.trusted and isinstance(node, (ast.Import, ast.ImportFrom)):
+                        for name, path, _ in _import_targets(node):
+                            self.protected.setdefault(name, path)
+                    elif cell.trusted and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                            ast.ClassDef)):
+                        self.protected.setdefault(node.name, node.name)
+                    elif cell.locked:
+                        # The trained model, the data: what the tests read. Rebinding such a name
+                        # is undone in the kernel before each test (grader/kernel_state.py);
+                        # assigning into the object is held here.
+                        self.locked_vars.update(name for name, _ in _bindings(node))
+                    elif not cell.trusted:
+                        self.student_globals.update(name for name, _ in _bindings(node))
         # Aliases of things that live in modules (`T = torch.Tensor`, `C = type(x)`):
         # assigning through them patches the module.
         for _ in range(3):
@@ -481,8 +495,12 @@ class _Checker(ast.NodeVisitor):
             self.globals.add(name)
             if name in self.nb.modules or name in self.nb.protected or name in SAFE_BUILTINS:
                 self.flag(node, f"declares {name} global")
+            elif name not in self.nb.student_globals:
+                # Not one of the student's own globals: the hidden tests' names are globals too.
+                self.flag(node, f"declares {name} global, which no cell of the student defines")
 
-    visit_Nonlocal = visit_Global
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
+        pass        # the enclosing function's names: not globals
 
     # -- classes ---------------------------------------------------------------
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
@@ -664,13 +682,15 @@ class _Checker(ast.NodeVisitor):
     def _assigned_through(self, target: ast.AST) -> None:
         base = _target_base(target)
         nb = self.nb
+        if isinstance(base, ast.Name) and any(base.id in scope for scope in self.locals):
+            return      # a local variable of the function it is in (its rebinding is checked)
         if isinstance(base, ast.Name):
             if base.id in nb.modules or base.id in nb.objects or base.id in nb.derived:
                 # plt.rcParams[...] = ... is configuration, not a patch.
                 if not (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Attribute)
                         and target.value.attr == "rcParams"):
                     self.flag(target, f"assigns into {base.id}, which lives in a module")
-            elif base.id in nb.protected:
+            elif base.id in nb.protected or base.id in nb.locked_vars:
                 self.flag(target, f"assigns into {base.id}, which the lab's locked cells define")
         else:
             self.flag(target, "assigns through an expression")
@@ -712,6 +732,10 @@ def _is_trusted(cell) -> bool:
         and not meta.get("solution")
 
 
+def _is_test(cell) -> bool:
+    return bool(cell.get("metadata", {}).get("nbgrader", {}).get("grade"))
+
+
 def _scan(cells: list[_Cell]) -> list[Finding]:
     nb = _Notebook(cells)
     findings: list[Finding] = []
@@ -735,13 +759,13 @@ def scan_notebook(nb: nbformat.NotebookNode) -> list[Finding]:
     Pass the notebook the kernel will run (after ``canonicalise``): its locked
     and test cells are trusted and only tell which names the notebook defines.
     """
-    cells = [_parse(i, c.source, _is_trusted(c)) for i, c in enumerate(nb.cells)
-             if c.get("cell_type") == "code"]
+    cells = [_parse(i, c.source, _is_trusted(c), _is_trusted(c) and not _is_test(c))
+             for i, c in enumerate(nb.cells) if c.get("cell_type") == "code"]
     return _scan(cells)
 
 
 def scan_source(source: str, context: str = "") -> list[tuple[int, str, str]]:
     """Findings ``(line, reason, code)`` in one cell, after trusted ``context`` code (a set-up cell)."""
-    cells = [_parse(0, context, True)] if context else []
+    cells = [_parse(0, context, True, True)] if context else []
     cells.append(_parse(1, source, False))
     return [(f.line, f.reason, f.code) for f in _scan(cells)]

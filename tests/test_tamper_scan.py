@@ -92,6 +92,9 @@ CHEATS = {
     "locked helper reassigned": "sliced_wasserstein = lambda a, b: 0.0",
     "locked helper re-imported from elsewhere": "from math import fsum as sliced_wasserstein",
     "builtin redefined at top level": "isinstance = lambda *a: True",
+    "the locked cells' object patched": "GRADING.real = 0",
+    "a hidden test's name made global": "def f():\n    global _ref_path\n    _ref_path = print",
+    "a frame's globals": "def g():\n    yield 1\nfr = g().gi_frame.f_globals",
     "private torch function": "x = torch.Tensor._make_subclass(torch.Tensor, torch.zeros(1))",
     "torch.library": "import torch.library",
     "torch.overrides": "from torch.overrides import TorchFunctionMode",
@@ -185,6 +188,8 @@ HONEST = {
     "unfinished stub": "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()\n    return x_next",
     "local names that shadow builtins": "def f(xs):\n    sum = 0\n    for id in xs:\n        sum += id\n    return sum",
     "the set-up's module again": "import torch\nimport torch.nn.functional as F\nfrom genmod.metrics import sliced_wasserstein",
+    "a scratch cell reusing the locked cells' names": "GRADING = True\nfig, ax = plt.subplots()\nax.plot([1, 2])",
+    "the student's own global": "calls = 0\ndef f():\n    global calls\n    calls += 1",
 }
 
 
