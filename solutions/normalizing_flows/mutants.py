@@ -192,6 +192,8 @@ MUTANTS = [
            "log_p0 = -0.5 * (z**2).sum(dim=1) - 0.5 * z.shape[1] * math.log(2 * math.pi)",
            "log_p0 = torch.distributions.Normal(0.0, 1.0).log_prob(z).sum(dim=1)",
            "base log-density from torch.distributions with float loc and scale"),
+    Mutant("eq_cnf_float32_constant", "cnf_log_prob", "0.5 * z.shape[1] * math.log(2 * math.pi)",
+           "0.5 * z.shape[1] * torch.log(torch.tensor(2 * math.pi))", "the normal constant as a float32 tensor"),
     Mutant("eq_hutchinson_bernoulli", "hutchinson", _RAD,
            "2 * torch.bernoulli(torch.full(x.shape, 0.5, dtype=x.dtype), generator=generator) - 1",
            "Rademacher probes from a Bernoulli draw"),
