@@ -107,11 +107,8 @@ def graded_cells(source_nb) -> list[GradedCell]:
                               "otter runs the tests outside IPython, so no magics") from None
         if points <= 0:
             raise GraderError(f"test cell {gid} has no points; otter would count it as 1 point")
-        body = ast.parse(cell.source).body
-        if body and isinstance(body[-1], ast.Expr):
-            # nbgrader reads a number the cell displays as partial credit; otter cannot.
-            raise GraderError(f"test cell {gid} ends with an expression; end it with a statement "
-                              "(an assert), since otter cannot give nbgrader's partial credit")
+        # A cell may end with an expression: the course scores on errors only
+        # (grader/scoring.py), so what it displays is no partial credit in either engine.
         cells.append(GradedCell(gid, points, tuple(split_hidden(cell.source))))
     return cells
 
