@@ -292,12 +292,7 @@ def _record_batch(workdir: Path, lab: str, results: list[Result], notes: dict[st
 
 
 def read_batch(workdir: Path) -> dict:
-    path = Path(workdir) / BATCH_FILE
-    try:
-        return json.loads(path.read_text()) if path.is_file() else {}
-    except (OSError, ValueError) as exc:
-        raise GraderError(f"{path}: unreadable record of the graded students ({exc}); delete it "
-                          f"and grade again") from None
+    return _read_record(Path(workdir) / BATCH_FILE, "record of the graded students", "delete it")
 
 
 def current_results(workdir: Path, lab: str) -> list[Result]:
@@ -574,13 +569,16 @@ def _save_flags(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
-def read_flags(workdir: Path) -> dict:
-    path = Path(workdir) / FLAGS_FILE
+def _read_record(path: Path, what: str, remedy: str) -> dict:
+    """One of the grader's JSON records ({} when there is none yet), or a one-line error."""
     try:
         return json.loads(path.read_text()) if path.is_file() else {}
     except (OSError, ValueError) as exc:
-        raise GraderError(f"{path}: unreadable review file ({exc}); restore it or delete it "
-                          f"and grade again") from None
+        raise GraderError(f"{path}: unreadable {what} ({exc}); {remedy} and grade again") from None
+
+
+def read_flags(workdir: Path) -> dict:
+    return _read_record(Path(workdir) / FLAGS_FILE, "review file", "restore it or delete it")
 
 
 def accept_review(workdir: Path, lab: str, student: str) -> list[str]:
