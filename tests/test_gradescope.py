@@ -25,6 +25,7 @@ from conftest import run_grader
 from grader.course import LABS, REPO, SOLUTIONS, GraderError, available_labs
 from grader.gradescope import (PLUGIN, export_gradescope, format_agreement, graded_cells, otter_config,
                                otter_score, parse_results, split_hidden, verify)
+from grader.mutants import load_mutants
 from grader.otter_plugin import NbgraderCells
 
 LAB = "flow_matching"
@@ -335,8 +336,9 @@ def test_otter_run_gives_every_submission_the_score_nbgrader_gives(tmp_path):
     rows = verify(LAB, tmp_path, processes=2, one_mutant_per_cell=True)
     table = format_agreement(rows)
     by_id = {r.submission: r for r in rows}
-    assert {"reference", "blank"} < set(by_id) and len(by_id) == 2 + 5, table
-    assert by_id["reference"].otter_score == by_id["reference"].otter_max == 16, table
+    solution_cells = {m.cell for m in load_mutants(LAB)}
+    assert {"reference", "blank"} < set(by_id) and len(by_id) == 2 + len(solution_cells), table
+    assert by_id["reference"].otter_score == by_id["reference"].otter_max == sum(_test_cells(LAB).values()), table
     assert by_id["blank"].otter_score == 0, table
     assert all(r.match for r in rows), table
     # The comparison is per test too, and the mutants lose points in different tests.
