@@ -16,6 +16,27 @@ REPO = Path(__file__).resolve().parent.parent
 MUTANT_TABLES = REPO / ".pytest_cache" / "mutant-tables"
 
 
+# The slowest work first. pytest-xdist hands tests to its workers in collection
+# order, and the suite's minutes sit in a few long tests (a lab's mutant table, the
+# adversarial corpus, the book build with its site checks): collected last, one of
+# them would run alone at the end while the other core idles.
+SLOWEST_FIRST = (
+    "tests/test_mutants.py",
+    "tests/test_adversarial.py",
+    "tests/test_book_build.py",
+    "tests/test_site.py",
+    "tests/test_gradescope.py::test_otter_run_gives_every_submission",
+    "tests/test_grading_escape.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item) -> int:
+        return next((i for i, prefix in enumerate(SLOWEST_FIRST) if item.nodeid.startswith(prefix)),
+                    len(SLOWEST_FIRST))
+    items.sort(key=rank)  # stable: the order within each rank is kept
+
+
 def _is_controller(config) -> bool:
     return not hasattr(config, "workerinput")
 
