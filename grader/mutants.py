@@ -84,10 +84,16 @@ def write_submissions(lab: str, folder: Path, mutants: list[Mutant]) -> dict[str
     source, student = read_notebook(source_notebook(lab)), read_notebook(student_notebook(lab))
     nbformat.write(fill_solutions(student, source), folder / "reference.ipynb")
     shutil.copyfile(student_notebook(lab), folder / "blank.ipynb")
-    described = {"reference": "the reference solution", "blank": "the untouched student notebook"}
     for m in mutants:
         nb = fill_solutions(student, source, replace={m.cell: mutated_code(source, m)})
         nbformat.write(nb, folder / f"mutant-{m.name}.ipynb")
+    return describe(mutants)
+
+
+def describe(mutants: list[Mutant]) -> dict[str, str]:
+    """``{submission id: what it is}`` for the reference, the blank notebook and each mutant."""
+    described = {"reference": "the reference solution", "blank": "the untouched student notebook"}
+    for m in mutants:
         described[f"mutant-{m.name}"] = m.bug or f"{m.old!r} -> {m.new!r}"
     return described
 
@@ -193,12 +199,11 @@ def _fork_analysis(lab: str, workdir: Path, mutants: list[Mutant], by_sid: dict[
     source, student = read_notebook(source_notebook(lab)), read_notebook(student_notebook(lab))
     cells, reference, position, blank = lab_layout(source, student)
     variants = {"reference": reference, "blank": blank}
-    described = {"reference": "the reference solution", "blank": "the untouched student notebook"}
     for m in mutants:
         code = list(reference)
         code[position[m.cell]] = mutated_code(source, m)
         variants[f"mutant-{m.name}"] = code
-        described[f"mutant-{m.name}"] = m.bug or f"{m.old!r} -> {m.new!r}"
+    described = describe(mutants)
     outcomes = grade_variants(variants, cells, workdir / "fork")
     max_score = sum(c.points for c in cells if c.test)
     results = []
