@@ -1,6 +1,7 @@
 """Command line for instructors and students: ``python -m grader <command> --help``.
 
-    release   [LAB ...]                 regenerate labs/ from solutions/ (nbgrader generate_assignment)
+    release   [LAB ...] [--week N]      regenerate labs/ from solutions/ (nbgrader generate_assignment)
+    schedule                            check schedule.yml and print the weeks, due dates and late policy
     check     NOTEBOOK                  run a notebook's visible tests and list what passes
     autograde LAB SUBMISSIONS           grade a folder of submissions with the hidden tests
     report    LAB                       grades CSV from the gradebook of an earlier autograde
@@ -29,7 +30,15 @@ def default_workdir(lab: str) -> Path:
 def cmd_release(args) -> int:
     from grader.nbgrader_run import release
 
-    labs = args.labs or available_labs()
+    labs = list(args.labs)
+    if args.week is not None:
+        from grader.schedule import load_schedule
+
+        week = load_schedule().week(args.week)
+        if week.lab is None:
+            raise GraderError(f"schedule.yml: week {args.week} has no lab to release")
+        labs.append(week.lab)
+    labs = labs or available_labs()
     for lab in labs:
         check_lab(lab)
     with tempfile.TemporaryDirectory() as tmp:
@@ -37,6 +46,36 @@ def cmd_release(args) -> int:
             out = release(lab, Path(tmp) / lab, dest=Path(args.dest).resolve())
             print(f"released {lab} -> {out}")
     return 0
+
+
+def cmd_schedule(args) -> int:
+    from grader.schedule import SCHEDULE, describe_when, load_schedule
+
+    schedule = load_schedule(Path(args.file) if args.file else SCHEDULE)
+    for w in schedule.weeks:
+        dates = (f"released {describe_when(w.release)}, due {describe_when(w.due)}"
+                 if w.lab else "no lab")
+        print(f"week {w.week}: {w.chapter}  {w.lab or ''}  {dates}")
+    print(f"late policy: {schedule.late_policy.describe()}")
+    return 0
+
+
+def _due_date(args, lab: str):
+    """The due date (nbgrader's form) and late policy for ``autograde``: ``--due`` if given,
+    else the lab's week in schedule.yml; the policy is schedule.yml's either way."""
+    from grader.schedule import SCHEDULE, load_schedule, nbgrader_date, parse_when
+
+    schedule = load_schedule(SCHEDULE) if SCHEDULE.is_file() else None
+    policy = schedule.late_policy if schedule else None
+    if args.due:
+        try:
+            return nbgrader_date(parse_when(args.due)), policy, "--due"
+        except ValueError as exc:
+            raise GraderError(f"--due: {exc}") from None
+    week = schedule.for_lab(lab) if schedule else None
+    if week is None:
+        return None, policy, ""
+    return nbgrader_date(week.due), policy, f"schedule.yml, week {week.week}"
 
 
 def cmd_check(args) -> int:
@@ -57,9 +96,15 @@ def cmd_autograde(args) -> int:
     if not subs:
         raise GraderError(f"{args.submissions}: no submissions found (expected <student>.ipynb "
                           f"or <student>/{lab}.ipynb)")
+    due, policy, source = _due_date(args, lab)
     print(f"grading {len(subs)} submission(s) of {lab} in {workdir} ...", flush=True)
+    if due:
+        print(f"due {due} ({source}); late policy: {policy.describe() if policy else 'none'}")
+    else:
+        print(f"no due date ({lab} is not in schedule.yml and --due was not given): nothing is late")
     results = autograde(lab, subs, workdir, cell_timeout=args.timeout, jobs=args.jobs,
-                        sandbox=args.sandbox, due=args.due, log=lambda m: print(m, flush=True))
+                        sandbox=args.sandbox, due=due, late_policy=policy,
+                        log=lambda m: print(m, flush=True))
     print(format_table(results))
     held = [r for r in results if r.status == "review"]
     if held:
@@ -186,7 +231,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("release", help="regenerate labs/ from solutions/")
     p.add_argument("labs", nargs="*", help="labs to release (default: all)")
     p.add_argument("--dest", default=str(LABS), help="release folder (default: labs/)")
+    p.add_argument("--week", type=int, help="also release the lab of this week of schedule.yml")
     p.set_defaults(func=cmd_release)
+
+    p = sub.add_parser("schedule", help="check schedule.yml; print the weeks and the late policy")
+    p.add_argument("--file", help="the schedule to check (default: schedule.yml)")
+    p.set_defaults(func=cmd_schedule)
 
     p = sub.add_parser("check", help="run a notebook's visible tests")
     p.add_argument("notebook")
@@ -204,7 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sandbox", default="auto", choices=["auto", "require", "limits"],
                    help="auto: bubblewrap where it works, else resource limits only (default); "
                         "require: refuse to grade without bubblewrap; limits: resource limits only")
-    p.add_argument("--due", help="due date, e.g. '2026-11-30 23:59:00 UTC': late submissions are marked")
+    p.add_argument("--due", help="due date with its time zone, e.g. '2026-11-30 23:59 Europe/London' "
+                                 "(default: the lab's due date in schedule.yml); late submissions lose "
+                                 "points by schedule.yml's late_policy")
     p.set_defaults(func=cmd_autograde)
 
     p = sub.add_parser("accept", help="release a score held for review, after reading the code")

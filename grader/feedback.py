@@ -291,6 +291,11 @@ table.summary td, table.summary th { border-bottom: 1px solid #ddd; padding: 0.3
 """
 
 
+def _hours(seconds: float) -> str:
+    hours = seconds / 3600
+    return f"{hours:.1f} hours" if hours < 48 else f"{hours / 24:.1f} days"
+
+
 def render_page(lab: str, student: str, result, submitted_nb, released_nb,
                 tests: dict[str, GradedTest], errors: dict[str, str]) -> str:
     """The feedback page, from the submission as graded, the release, the scores and the error lines."""
@@ -341,6 +346,10 @@ def render_page(lab: str, student: str, result, submitted_nb, released_nb,
             body.append(f'<div class="cell yours"><div class="label">your code (a cell you added)</div>'
                         f'{_code(cell.source)}</div>')
     detail = f"<p>{esc(result.detail)}</p>" if result.detail else ""
+    if result.late_penalty and result.raw_score is not None:
+        detail += (f'<p class="late">The tests gave {result.raw_score:g} points; the late penalty '
+                   f'takes off {result.late_penalty:g}, for a submission {esc(_hours(result.late_seconds))} '
+                   f'after the due date.</p>')
     config = {"tex": {"inlineMath": [["$", "$"], ["\\(", "\\)"]], "processEscapes": True,
                       "macros": _mathjax_macros()}}
     return f"""<!DOCTYPE html>

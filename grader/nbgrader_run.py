@@ -105,7 +105,9 @@ class Result:
     status: str                  # "graded", "review" (held: see detail), "rejected" or "error"
     detail: str = ""
     tests: dict[str, tuple[float, float]] = field(default_factory=dict)
-    raw_score: float | None = None   # what autograde gave, when the score is held for review
+    raw_score: float | None = None   # what autograde gave, when held for review or late
+    late_seconds: float = 0.0        # after the due date
+    late_penalty: float = 0.0        # points taken off by the late policy (schedule.yml)
 
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"
@@ -188,7 +190,8 @@ def _latest_per_student(submissions: list[Submission]) -> tuple[list[Submission]
 
 def autograde(lab: str, submissions: list[Submission], workdir: Path,
               cell_timeout: int = DEFAULT_CELL_TIMEOUT, jobs: int | None = None,
-              sandbox: str = "auto", due: str | None = None, log=None) -> list[Result]:
+              sandbox: str = "auto", due: str | None = None, late_policy=None,
+              log=None) -> list[Result]:
     """Grade every submission of ``lab`` with the hidden tests through ``nbgrader autograde``.
 
     One result per student, in the order of ``submissions``. Unreadable notebooks
@@ -200,6 +203,10 @@ def autograde(lab: str, submissions: list[Submission], workdir: Path,
     of the gradebook; the shards' grades are then merged into the work folder's
     gradebook, which is replaced in one step, so an interrupted run leaves the
     previous gradebook intact.
+
+    ``due`` (a date nbgrader parses) marks late submissions; ``late_policy`` (a
+    ``grader.schedule.LatePolicy``) takes points off them, here and in every later
+    ``report`` and ``feedback`` of this work folder.
     """
     from grader.sandbox import resolve_mode
     from grader.tamper import scan_notebook
@@ -245,6 +252,7 @@ def autograde(lab: str, submissions: list[Submission], workdir: Path,
 
     if due:
         set_due_date(workdir, lab, due)
+        record_deadline(workdir, lab, due, late_policy)
     failures: dict[str, str] = {}
     if to_grade:
         jobs = max(1, min(jobs or os.cpu_count() or 1, len(to_grade)))
@@ -314,6 +322,27 @@ def current_results(workdir: Path, lab: str) -> list[Result]:
             max_score = lab_max_score(workdir, lab)
         out[student] = Result(student, lab, 0.0, max_score, status, entry.get("detail", ""))
     return [out[s] for s in sorted(out)]
+
+
+DEADLINE_FILE = "deadline.json"
+
+
+def record_deadline(workdir: Path, lab: str, due: str, policy) -> None:
+    """The due date and late policy of the latest grading, which `report` and `feedback` apply too."""
+    data = read_deadlines(workdir)
+    data[lab] = {"due": due, "late_policy": policy.as_dict() if policy is not None else None}
+    _save_flags(Path(workdir) / DEADLINE_FILE, data)
+
+
+def read_deadlines(workdir: Path) -> dict:
+    return _read_record(Path(workdir) / DEADLINE_FILE, "record of the due dates", "delete it")
+
+
+def _late_policy(workdir: Path, lab: str):
+    from grader.schedule import LatePolicy
+
+    entry = read_deadlines(workdir).get(lab) or {}
+    return LatePolicy.from_dict(entry["late_policy"]) if entry.get("late_policy") else None
 
 
 def set_due_date(workdir: Path, lab: str, due: str) -> None:
@@ -605,6 +634,7 @@ def read_gradebook(workdir: Path, lab: str) -> dict[str, Result]:
     from nbgrader.api import Gradebook, MissingEntry
 
     out: dict[str, Result] = {}
+    policy = _late_policy(workdir, lab)
     with Gradebook(f"sqlite:///{Path(workdir) / 'gradebook.db'}") as gb:
         for student in gb.students:
             try:
@@ -618,7 +648,14 @@ def read_gradebook(workdir: Path, lab: str) -> dict[str, Result]:
             result = Result(student.id, lab, float(sub.score), float(sub.max_score), "graded",
                             tests=tests)
             if sub.total_seconds_late > 0:
+                result.late_seconds = float(sub.total_seconds_late)
                 result.detail = f"late by {_duration(sub.total_seconds_late)}"
+                if policy is not None:
+                    result.raw_score = result.score
+                    result.late_penalty = policy.penalty(result.score, result.max_score, result.late_seconds)
+                    result.score = round(result.score - result.late_penalty, 6)
+                    result.detail += (f": {result.late_penalty:g} point(s) off, late policy "
+                                      f"{policy.describe()}")
             out[student.id] = result
     # A score held for review is not given until an instructor accepts it.
     for student, entry in read_flags(workdir).get(lab, {}).items():
@@ -629,7 +666,10 @@ def read_gradebook(workdir: Path, lab: str) -> dict[str, Result]:
             result.detail = "; ".join(x for x in (result.detail, "accepted after review") if x)
             continue
         findings = entry.get("findings", [])
-        result.raw_score, result.score, result.status = result.score, 0.0, "review"
+        # Held: nothing given; the score autograde gave, before any late penalty, is kept.
+        if result.raw_score is None:
+            result.raw_score = result.score
+        result.score, result.status = 0.0, "review"
         result.detail = "; ".join(x for x in (
             result.detail,
             f"held for review: autograde gave {result.raw_score:g}/{result.max_score:g}, but the code "

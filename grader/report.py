@@ -10,7 +10,10 @@ from grader.course import GraderError, source_notebook
 from grader.nbgrader_run import Result
 from grader.notebooks import grade_id, is_test_cell, read_notebook
 
-CSV_FIELDS = ["student_id", "lab", "score", "max_score", "status", "detail"]
+# score is what the student gets: raw_score (what the tests gave) less late_penalty, the
+# points the late policy of schedule.yml takes off a submission late_by_hours after the due date.
+CSV_FIELDS = ["student_id", "lab", "score", "max_score", "status", "raw_score", "late_by_hours",
+              "late_penalty", "detail"]
 
 
 def write_csv(results: list[Result], path: Path) -> Path:
@@ -22,8 +25,11 @@ def write_csv(results: list[Result], path: Path) -> Path:
         w = csv.DictWriter(f, fieldnames=CSV_FIELDS)
         w.writeheader()
         for r in results:
+            raw = r.raw_score if r.raw_score is not None else r.score
             w.writerow({"student_id": r.student, "lab": r.lab, "score": f"{r.score:g}",
-                        "max_score": f"{r.max_score:g}", "status": r.status, "detail": r.detail})
+                        "max_score": f"{r.max_score:g}", "status": r.status, "raw_score": f"{raw:g}",
+                        "late_by_hours": f"{r.late_seconds / 3600:.2f}" if r.late_seconds > 0 else "0",
+                        "late_penalty": f"{r.late_penalty:g}", "detail": r.detail})
     tmp.replace(path)
     return path
 

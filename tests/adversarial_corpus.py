@@ -462,9 +462,12 @@ def write_corpus(folder: Path, workdir: Path, due: str) -> dict[str, Case]:
     (folder / "twice" / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC")
     expected["twice"] = Case("twice", "two submissions, the later one complete", score=MAX,
                              extra="2 submissions")
-    # Late: a day after the due date; marked, not penalised.
+    # Late: a day after the due date; marked, and penalised by schedule.yml's late policy.
+    from grader.schedule import load_schedule
+
     (folder / "late").mkdir()
     nbformat.write(copy.deepcopy(ref), folder / "late" / f"{LAB}.ipynb")
     (folder / "late" / "timestamp.txt").write_text("2026-11-22 12:00:00.000000 UTC")
-    expected["late"] = Case("late", "submitted a day late", score=MAX, extra="late by 24.0 h")
+    late_score = MAX - load_schedule().late_policy.penalty(MAX, MAX, 86400)
+    expected["late"] = Case("late", "submitted a day late", score=late_score, extra="late by 24.0 h")
     return expected
