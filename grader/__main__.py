@@ -324,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         if exc.name is None or exc.name.split(".")[0] in ("grader", "genmod"):
             raise
         print(f"error: {sys.executable} has no module {exc.name!r}: run the grader with the course's "
-              f"environment, `.venv/bin/python -m grader {args.command} ...` (`make test-fast` "
+              f"environment, `.venv/bin/python -m grader {args.command} ...` (`make venv` "
               f"creates .venv)", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

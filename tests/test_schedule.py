@@ -222,3 +222,13 @@ def test_the_feedback_page_explains_the_late_penalty():
     assert "Score: 17.6 of 22 points." in page
     assert "The tests gave 22 points; the late penalty takes off 4.4, for a submission 25.0 hours " \
            "after the due date." in page
+
+
+def test_release_week_releases_that_weeks_lab_only(tmp_path):
+    week = load_schedule().weeks[1]
+    proc = run_grader("release", "--week", week.week, "--dest", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [week.lab]
+    assert (tmp_path / week.lab / f"{week.lab}.ipynb").is_file()
+    proc = run_grader("release", "--week", 99, "--dest", tmp_path)
+    assert proc.returncode == 2 and proc.stderr.startswith("error: schedule.yml: no week 99 (weeks: 1,")
