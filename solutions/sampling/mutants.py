@@ -9,7 +9,7 @@ from grader.mutants import Mutant
 _NOISE = "torch.randn(x.shape, generator=generator, dtype=x.dtype)"
 _MALA_DRAWS = ("    noise = torch.randn(x.shape, generator=generator, dtype=x.dtype)\n"
                "    y = x + h * score(x) + math.sqrt(2 * h) * noise\n"
-               "    u = torch.rand(x.shape[0], generator=generator, dtype=x.dtype)\n")
+               "    uniforms = torch.rand(x.shape[0], generator=generator, dtype=x.dtype)\n")
 _CHAIN = ("    x = x0\n"
           "    path = [x0]\n"
           "    for _ in range(n_steps):\n"
@@ -64,14 +64,14 @@ MUTANTS = [
            "forward proposal mean x + score(x), without the step"),
     # --- mala_step
     Mutant("mala_step_draw_order", "mala_step", _MALA_DRAWS,
-           "    u = torch.rand(x.shape[0], generator=generator, dtype=x.dtype)\n"
+           "    uniforms = torch.rand(x.shape[0], generator=generator, dtype=x.dtype)\n"
            "    noise = torch.randn(x.shape, generator=generator, dtype=x.dtype)\n"
            "    y = x + h * score(x) + math.sqrt(2 * h) * noise\n",
            "uniforms drawn before the proposal noise, against the pinned order"),
-    Mutant("mala_step_accept_reversed", "mala_step", "torch.log(u) < mala_log_acceptance",
-           "torch.log(u) > mala_log_acceptance", "accepts where u > alpha"),
-    Mutant("mala_step_u_against_log_alpha", "mala_step", "torch.log(u) < mala_log_acceptance",
-           "u < mala_log_acceptance", "compares u (not log u) with log alpha: rejects almost everything"),
+    Mutant("mala_step_accept_reversed", "mala_step", "torch.log(uniforms) < mala_log_acceptance",
+           "torch.log(uniforms) > mala_log_acceptance", "accepts where u > alpha"),
+    Mutant("mala_step_u_against_log_alpha", "mala_step", "torch.log(uniforms) < mala_log_acceptance",
+           "uniforms < mala_log_acceptance", "compares u (not log u) with log alpha: rejects almost everything"),
     Mutant("mala_step_always_moves", "mala_step", "x_next = torch.where(accepted[:, None], y, x)", "x_next = y",
            "rejected proposals are kept anyway: ULA"),
     Mutant("mala_step_where_swapped", "mala_step", "torch.where(accepted[:, None], y, x)",
@@ -117,6 +117,8 @@ MUTANTS = [
            "regulariser on the data energies only"),
     Mutant("cd_reg_square_of_mean", "cd_loss", "((e_data**2).mean() + (e_model**2).mean())",
            "(e_data.mean() ** 2 + e_model.mean() ** 2)", "square of the mean energy instead of the mean squared energy"),
+    Mutant("cd_model_energy_detached", "cd_loss", "e_model = energy(x_model.detach())",
+           "e_model = energy(x_model).detach()", "the model energies detached instead of the samples: no negative phase"),
     Mutant("cd_reg_sign", "cd_loss", "+ lam * (", "- lam * (", "regulariser subtracted"),
     # --- dsm_loss
     Mutant("dsm_target_sign", "dsm_loss", "+ eps / sigma", "- eps / sigma",
@@ -178,8 +180,8 @@ MUTANTS = [
            "    noise = torch.randn(x.shape, generator=generator, dtype=x.dtype)\n"
            "    y = x + h * score(x) + math.sqrt(2 * h) * noise\n",
            "    y = ula_step(score, x, h, generator)\n", "the proposal is a ULA step (same draw)"),
-    Mutant("eq_mala_step_exp", "mala_step", "torch.log(u) < mala_log_acceptance(log_prob, score, x, y, h)",
-           "u < torch.exp(mala_log_acceptance(log_prob, score, x, y, h))", "u < alpha"),
+    Mutant("eq_mala_step_exp", "mala_step", "torch.log(uniforms) < mala_log_acceptance(log_prob, score, x, y, h)",
+           "uniforms < torch.exp(mala_log_acceptance(log_prob, score, x, y, h))", "u < alpha"),
     Mutant("eq_mala_step_mask_assign", "mala_step", "x_next = torch.where(accepted[:, None], y, x)",
            "x_next = x.clone()\n    x_next[accepted] = y[accepted]", "boolean-mask assignment"),
     Mutant("eq_bw_pdist", "median_bandwidth", _PAIRS, "    dist = torch.pdist(x)\n", "torch.pdist lists the pairs i < j"),
