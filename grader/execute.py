@@ -60,19 +60,30 @@ def _is_trusted_cell(cell) -> bool:
 class ResilientExecute(Execute):
     _baseline_taken = False
 
-    def _trusted(self, expression: str) -> tuple[bool, str]:
-        """Evaluate ``expression`` in the kernel outside the shell's cell machinery: (ok, text)."""
+    def _trusted(self, *expressions: str) -> list[tuple[bool, str]]:
+        """Evaluate ``expressions``, in order, in the kernel outside the shell's cell machinery.
+
+        One request for all of them (each round trip costs the grading time):
+        ``[(ok, text)]``, one per expression.
+        """
+        keys = [f"r{k}" for k in range(len(expressions))]
+
         async def go():
             msg_id = await ensure_async(self.kc.execute(
                 "", silent=True, store_history=False, allow_stdin=False,
-                user_expressions={"r": expression}))
+                user_expressions=dict(zip(keys, expressions))))
             return await self.async_wait_for_reply(msg_id)
 
         reply = run_sync(go)()
-        result = (reply or {}).get("content", {}).get("user_expressions", {}).get("r", {})
-        if result.get("status") != "ok":
-            return False, f"{result.get('ename', 'no reply')}: {result.get('evalue', '')}"
-        return True, str(result.get("data", {}).get("text/plain", ""))
+        results = (reply or {}).get("content", {}).get("user_expressions", {})
+        out = []
+        for key in keys:
+            result = results.get(key, {})
+            if result.get("status") != "ok":
+                out.append((False, f"{result.get('ename', 'no reply')}: {result.get('evalue', '')}"))
+            else:
+                out.append((True, str(result.get("data", {}).get("text/plain", ""))))
+        return out
 
     def preprocess(self, nb, resources=None, km=None):
         # One kernel per notebook: each takes its own baseline.
@@ -81,29 +92,40 @@ class ResilientExecute(Execute):
 
     def preprocess_cell(self, cell, resources, index):
         try:
-            if cell.get("cell_type") == "code" and cell.source.strip():
-                if not self._baseline_taken:
-                    ok, text = self._trusted(SNAPSHOT)
-                    self._baseline_taken = True
-                    self.log.info("kernel baseline (cell %d): %s", index, text) if ok else \
-                        self.log.warning("no kernel baseline: %s", text)
-                if _is_test_cell(cell):
-                    ok, text = self._trusted(RESET)
-                    if not ok:
-                        self.log.warning("reset before test cell %d failed: %s", index, text)
-                        cell, resources = super().preprocess_cell(cell, resources, index)
-                        cell.outputs.append(nbformat.v4.new_output(
-                            "error", ename="GradingError", evalue=RESET_FAILED,
-                            traceback=[f"GradingError: {RESET_FAILED}"]))
-                        return cell, resources
-                    if text.strip("'\""):
-                        self.log.warning("before test cell %d, restored: %s", index, text)
-            trusted = _is_trusted_cell(cell) and cell.source.strip() and self._baseline_taken
+            code = cell.get("cell_type") == "code" and cell.source.strip()
+            # Everything due before this cell goes in one request (each round trip costs
+            # grading time): the baseline before the first cell, the reset before a test
+            # cell, and the mark of the names a trusted cell will bind.
+            before = []
+            first = code and not self._baseline_taken
+            if first:
+                before.append(SNAPSHOT)
+                self._baseline_taken = True
+            test = code and _is_test_cell(cell)
+            if test:
+                before.append(RESET)
+            trusted = code and _is_trusted_cell(cell)
             if trusted:
-                self._trusted(MARK)
+                before.append(MARK)
+            replies = dict(zip(before, self._trusted(*before))) if before else {}
+            if first:
+                ok, text = replies[SNAPSHOT]
+                self.log.info("kernel baseline (cell %d): %s", index, text) if ok else \
+                    self.log.warning("no kernel baseline: %s", text)
+            if test:
+                ok, text = replies[RESET]
+                if not ok:
+                    self.log.warning("reset before test cell %d failed: %s", index, text)
+                    cell, resources = super().preprocess_cell(cell, resources, index)
+                    cell.outputs.append(nbformat.v4.new_output(
+                        "error", ename="GradingError", evalue=RESET_FAILED,
+                        traceback=[f"GradingError: {RESET_FAILED}"]))
+                    return cell, resources
+                if text.strip("'\""):
+                    self.log.warning("before test cell %d, restored: %s", index, text)
             cell, resources = super().preprocess_cell(cell, resources, index)
             if trusted:
-                ok, text = self._trusted(NOTE)
+                [(ok, text)] = self._trusted(NOTE)
                 if not ok:
                     self.log.warning("could not note the names of trusted cell %d: %s", index, text)
             return cell, resources
