@@ -21,17 +21,17 @@ from grader.mutants import load_mutants, run_mutation_analysis
 
 
 def nbgrader_sample(lab: str) -> list[str]:
-    """The mutants graded by both engines: the first correct variant and the first bug of three cells."""
+    """The mutants graded by both engines: the first correct variant and the first bug.
+
+    With the reference (full marks) and the blank notebook (zero) that makes four
+    submissions per lab through the real sandboxed nbgrader: one of each kind of
+    verdict. Each costs a kernel start and the lab's graded run, and the suite
+    pays it for every lab, so the sample stays this small; the fork engine grades
+    the whole table.
+    """
     mutants = load_mutants(lab)
-    sample = [m.name for m in mutants if m.equivalent][:1]
-    cells = []
-    for m in mutants:
-        if not m.equivalent and m.cell not in cells:
-            cells.append(m.cell)
-            sample.append(m.name)
-        if len(cells) == 3:
-            break
-    return sample
+    return ([m.name for m in mutants if m.equivalent][:1]
+            + [m.name for m in mutants if not m.equivalent][:1])
 
 
 @pytest.mark.slow
