@@ -55,12 +55,12 @@ MUTANTS = [
            "    out = torch.cat([x_even * cos - x_odd * sin, x_even * sin + x_odd * cos], dim=-1)\n",
            "interleaved pairs read, but written back as two halves"),
     Mutant("rope_frequency_factor_two", "rope", "torch.arange(0, d, 2, dtype=x.dtype) / d",
-           "torch.arange(0, d // 2, dtype=x.dtype) / d", "theta_i = base^(-i/d) instead of base^(-2i/d)"),
+           "torch.arange(0, d // 2, dtype=x.dtype) / d", "omega_i = base^(-i/d) instead of base^(-2i/d)"),
     Mutant("rope_rotation_clockwise", "rope", _ROPE,
            "    out = torch.empty_like(x)\n"
            "    out[..., 0::2] = x_even * cos + x_odd * sin\n"
            "    out[..., 1::2] = -x_even * sin + x_odd * cos\n",
-           "rotation by -m theta (clockwise)"),
+           "rotation by -m omega (clockwise)"),
     Mutant("rope_positions_from_one", "rope", "positions.to(x.dtype)[:, None]", "(positions.to(x.dtype)[:, None] + 1)",
            "positions counted from 1: R_0 is not the identity"),
     Mutant("rope_frequency_exponent_sign", "rope", "base ** (-torch.arange", "base ** (torch.arange",
@@ -170,15 +170,15 @@ MUTANTS = [
            "    x_even, x_odd = x[..., 0::2], x[..., 1::2]\n" + _ROPE,
            "    xc = torch.view_as_complex(x.reshape(*x.shape[:-1], d // 2, 2).contiguous())\n"
            "    out = torch.view_as_real(xc * torch.polar(torch.ones_like(angle), angle)).reshape(x.shape)\n",
-           "pairs as complex numbers multiplied by e^{i m theta}"),
+           "pairs as complex numbers multiplied by e^{i m omega}"),
     Mutant("eq_rope_stack_flatten", "rope", _ROPE,
            "    out = torch.stack([x_even * cos - x_odd * sin, x_even * sin + x_odd * cos], dim=-1).flatten(-2)\n",
            "stack the rotated pairs and flatten"),
     Mutant("eq_rope_float32_angles", "rope",
-           "theta = base ** (-torch.arange(0, d, 2, dtype=x.dtype) / d)\n"
-           "    angle = positions.to(x.dtype)[:, None] * theta\n",
-           "theta = 1.0 / base ** (torch.arange(0, d, 2).float() / d)\n"
-           "    angle = torch.outer(positions.float(), theta).to(x.dtype)\n",
+           "omega = base ** (-torch.arange(0, d, 2, dtype=x.dtype) / d)\n"
+           "    angle = positions.to(x.dtype)[:, None] * omega\n",
+           "omega = 1.0 / base ** (torch.arange(0, d, 2).float() / d)\n"
+           "    angle = torch.outer(positions.float(), omega).to(x.dtype)\n",
            "angles computed in float32 (as most code does) and cast"),
     Mutant("eq_mha_cache_get", "multi_head_attention", _CACHE,
            '        if cache.get("k") is not None:\n'
