@@ -8,7 +8,8 @@ Two kinds of check, used by ``tests/test_site.py``:
 * in headless Chromium (the system's, through Playwright; never a downloaded browser):
   a page logs no console error and throws nothing, every request stays on the
   site and succeeds, every image loads, and MathJax has rendered every formula,
-  with no TeX error and no ``$...$`` left as text.
+  with no TeX error and no ``$...$`` left as text; and no display equation runs past
+  the right edge of its column or into its own number, folded solutions included.
 
 Run as a script, it saves screenshots of the built book (the README's images)::
 
@@ -213,6 +214,48 @@ _INSPECT = r"""
 """
 
 
+# Runs after _INSPECT (and the screenshot): unfolds every dropdown (and lets the book's
+# reader.js fit the equations it shows), then measures each display equation. Its
+# typeset content must end inside every box around it up to its column: past a box
+# that clips it or scrolls it, the rest is out of a reader's sight. A numbered
+# equation must also end before its number.
+_OVERFLOW = r"""
+() => {
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  document.querySelectorAll('.toggle-hidden').forEach(e => e.classList.remove('toggle-hidden'));
+  if (window.readerFitMath) window.readerFitMath();
+  const tex = new Map();
+  const doc = window.MathJax && MathJax.startup && MathJax.startup.document;
+  for (const item of (doc && doc.math) || []) {
+    if (item.typesetRoot) tex.set(item.typesetRoot, item.math);
+  }
+  const wide = [], overNumber = [];
+  for (const box of document.querySelectorAll('mjx-container[display="true"]')) {
+    const content = box.querySelector('mjx-math') || box;
+    const rect = content.getBoundingClientRect();
+    if (rect.width === 0) continue;  // not displayed
+    const column = box.closest('article') || document.body;
+    let edge = column.getBoundingClientRect().right;
+    for (let e = box; e && e !== column; e = e.parentElement) {
+      if (getComputedStyle(e).overflowX !== 'visible') edge = Math.min(edge, e.getBoundingClientRect().right);
+    }
+    const label = (((box.parentElement && box.parentElement.id) || '') + ' '
+                   + (tex.get(box) || '').replace(/\s+/g, ' ').trim().slice(0, 50)).trim();
+    const hidden = rect.right - edge;
+    if (hidden > 1) wide.push(`${Math.round(hidden)} px: ${label}`);
+    const eqno = box.parentElement && box.parentElement.querySelector(':scope > .eqno');
+    if (eqno) {
+      const n = eqno.getBoundingClientRect();
+      const sameLine = n.top < rect.bottom && rect.top < n.bottom;
+      if (n.width > 0 && sameLine && Math.min(rect.right, edge) > n.left + 1 && rect.left < n.right)
+        overNumber.push(`${eqno.textContent.replace('#', '').trim()}: ${label}`);
+    }
+  }
+  return {wide, overNumber};
+}
+"""
+
+
 @dataclass
 class PageReport:
     """What one visit to a page showed; ``problems()`` is empty for a healthy page."""
@@ -227,13 +270,16 @@ class PageReport:
     tex_errors: list[str] = field(default_factory=list)
     raw_math: list[str] = field(default_factory=list)
     broken_images: list[str] = field(default_factory=list)
+    wide_math: list[str] = field(default_factory=list)
+    math_over_number: list[str] = field(default_factory=list)
 
     def problems(self, most: int = 5) -> list[str]:
         """One line per problem, at most ``most`` of each kind (a page without MathJax has hundreds)."""
         labels = {"console_errors": "console error", "page_errors": "uncaught exception",
                   "failed_requests": "failed request", "external_requests": "request off the site",
                   "unrendered_math": "math not rendered", "tex_errors": "TeX error",
-                  "raw_math": "raw TeX in the text", "broken_images": "image not loaded"}
+                  "raw_math": "raw TeX in the text", "broken_images": "image not loaded",
+                  "wide_math": "equation cut off by", "math_over_number": "equation over its number"}
         lines = []
         for name, label in labels.items():
             items = getattr(self, name)
@@ -319,6 +365,7 @@ class Browser:
             if screenshot is not None:
                 screenshot.parent.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(screenshot))
+            overflow = page.evaluate(_OVERFLOW)
         finally:
             page.close()
         report.maths = found["maths"]
@@ -326,6 +373,8 @@ class Browser:
         report.tex_errors = found["texErrors"]
         report.raw_math = found["raw"]
         report.broken_images = found["images"]
+        report.wide_math = overflow["wide"]
+        report.math_over_number = overflow["overNumber"]
         report.external_requests = list(self._off_site)
         return report
 

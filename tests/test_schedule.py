@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import csv
 import json
 import warnings
@@ -232,3 +233,21 @@ def test_release_week_releases_that_weeks_lab_only(tmp_path):
     assert (tmp_path / week.lab / f"{week.lab}.ipynb").is_file()
     proc = run_grader("release", "--week", 99, "--dest", tmp_path)
     assert proc.returncode == 2 and proc.stderr.startswith("error: schedule.yml: no week 99 (weeks: 1,")
+
+
+# --- The book's Schedule page ----------------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("book")
+def test_the_schedule_page_links_each_weeks_chapter_lab_and_the_kit_with_its_dates(html):
+    from grader.schedule import describe_when
+
+    text = (html / "schedule.html").read_text()
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", text, re.S)[1:]
+    schedule = load_schedule()
+    assert len(rows) == len(schedule.weeks)
+    for row, week in zip(rows, schedule.weeks):
+        assert f'href="{week.chapter}.html"' in row, row
+        assert f'href="labs/{week.lab}/{week.lab}.html"' in row and 'href="student-kit.zip"' in row, row
+        assert describe_when(week.release) in row and describe_when(week.due) in row, row
+    assert schedule.late_policy.describe() in text

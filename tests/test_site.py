@@ -60,9 +60,29 @@ def chromium() -> str:
 MATHJAX = "mathjax/tex-chtml-full.js"  # copied next to the synthetic pages from _vendor/
 
 
-def _page(body: str, mathjax: bool = False) -> str:
+def _page(body: str, mathjax: bool = False, css: str = "") -> str:
     script = f'<script defer src="{MATHJAX}"></script>' if mathjax else ""
-    return f"<!DOCTYPE html><html><head><meta charset='utf-8'>{script}</head><body>{body}</body></html>"
+    style = f'<link rel="stylesheet" href="{css}">' if css else ""
+    return f"<!DOCTYPE html><html><head><meta charset='utf-8'>{style}{script}</head><body>{body}</body></html>"
+
+
+def _sum(terms: int) -> str:
+    return " + ".join(f"\\frac{{x_{{{k}}}^2}}{{y_{{{k}}}}}" for k in range(1, terms + 1))
+
+
+def _equation(terms: int, column_px: int, eqno_style: str = "") -> str:
+    """A display equation of ``terms`` fractions in a column, numbered as Sphinx numbers one."""
+    return (f'<article style="width: {column_px}px"><div class="math notranslate nohighlight" '
+            f'id="equation-wide" style="position: relative"><span class="eqno" style="{eqno_style}">(3.2)'
+            f'</span>\\[ {_sum(terms)} \\]</div></article>')
+
+
+# The theme's own layout of a numbered display equation (pydata-sphinx-theme), for the
+# synthetic page that shows the book's fix at work.
+THEME_MATH_CSS = ("<style>div.math{align-items:center;display:flex;max-width:100%;overflow:hidden;"
+                  "flex-direction:row-reverse;gap:.5em}div.math mjx-container{flex-grow:1;overflow:auto;"
+                  "padding-bottom:.2rem}</style>")
+READER_CSS, READER_JS = "reader.css", "reader.js"  # the book's own, in _ext/static/
 
 
 # page -> (content, what the browser check must report for it)
@@ -78,6 +98,12 @@ FAULTY_PAGES = {
                        "TeX error: Undefined control sequence \\notamacro"),
     "tex_parse_error.html": (_page('<p><span class="math">\\(x^2^3\\)</span></p>', mathjax=True),
                              "TeX error: Double exponent: use braces to clarify"),
+    "wide_equation.html": (_page(_equation(15, 300, "float: right"), mathjax=True),
+                           "equation cut off by"),
+    "wide_equation_scrolled.html": (_page(THEME_MATH_CSS + _equation(15, 300), mathjax=True),
+                                    "equation cut off by"),
+    "equation_over_number.html": (_page(_equation(9, 400, "position: absolute; right: 0"), mathjax=True),
+                                  "equation over its number: (3.2)"),
     "missing_image.html": (_page('<img src="_images/nowhere.png" alt="">'), "image not loaded: _images/nowhere.png"),
     "cdn_script.html": (_page('<script src="https://cdn.example.invalid/lib.js"></script>'),
                         "request off the site: https://cdn.example.invalid/lib.js"),
@@ -92,6 +118,12 @@ def synthetic_site(tmp_path_factory) -> Path:
     site = tmp_path_factory.mktemp("site")
     shutil.copytree(REPO / "_vendor" / "mathjax", site / "mathjax")
     (site / "index.html").write_text(CLEAN_PAGE)
+    for name in (READER_CSS, READER_JS):
+        shutil.copyfile(REPO / "_ext" / "static" / name, site / name)
+    # An equation a sixth wider than its column, laid out by the theme and the book's reader.js.
+    (site / "wide_equation_fitted.html").write_text(_page(
+        THEME_MATH_CSS + _equation(8, 300) + f'<script defer src="{READER_JS}"></script>',
+        mathjax=True, css=READER_CSS))
     for name, (content, _) in FAULTY_PAGES.items():
         (site / name).write_text(content)
     return site
@@ -114,6 +146,13 @@ def test_browser_check_reports_the_fault_of_a_broken_page(synthetic_browser, pag
     problems = synthetic_browser.check(page).problems()
     expected = FAULTY_PAGES[page][1]
     assert any(p.startswith(expected) for p in problems), f"{expected!r} not in {problems}"
+
+
+def test_the_books_reader_script_fits_a_wide_equation_into_its_column_beside_its_number(synthetic_browser):
+    assert synthetic_browser.check("wide_equation_scrolled.html").wide_math, "too wide without the script"
+    report = synthetic_browser.check("wide_equation_fitted.html")
+    assert report.problems() == [], report.problems()
+    assert report.maths == 1
 
 
 def test_link_check_reports_missing_pages_and_anchors_and_passes_good_ones(tmp_path):
@@ -306,3 +345,40 @@ def test_readme_screenshots_exist_and_stay_small():
     for image in images:
         size = (REPO / image).stat().st_size
         assert size < 300_000, f"{image} is {size // 1000} kB; keep README images under 300 kB"
+
+
+CHAPTER_PAGES = [p for p in TOC_PAGES if p.startswith("chapters/")]
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("book")
+@pytest.mark.parametrize("page", CHAPTER_PAGES)
+def test_equations_figures_and_theorems_are_numbered_per_chapter_in_toc_order(html, page):
+    # Chapter numbers run on across the toc's parts: the n-th chapter is n, wherever its part.
+    n = CHAPTER_PAGES.index(page) + 1
+    text = (html / f"{page}.html").read_text()
+    eqnos = re.findall(r'<span class="eqno">\(([0-9.]+)\)', text)
+    assert eqnos and eqnos[0] == f"{n}.1", eqnos[:3]
+    assert all(e.startswith(f"{n}.") for e in eqnos), eqnos
+    captions = re.findall(r'class="caption-number">(?:Fig\.|Theorem|Definition|Lemma|Proposition) ([0-9.]+)', text)
+    assert captions and all(x.startswith(f"{n}.") for x in captions), captions
+    assert f'<h1><span class="section-number">{n}. </span>' in text, "the chapter's title carries its number"
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("book")
+@pytest.mark.parametrize("page", CHAPTER_PAGES)
+def test_a_chapters_set_up_imports_are_folded_behind_a_toggle(html, page):
+    text = (html / f"{page}.html").read_text()
+    first_cell = re.search(r'<div class="cell( [^"]*)?"', text)
+    assert first_cell and "tag_hide-input" in first_cell.group(0), first_cell and first_cell.group(0)
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("book")
+def test_a_page_has_one_search_box_and_no_empty_top_bar(book):
+    page = book.new_page()
+    page.goto(book.base + "chapters/gans.html", wait_until="load")
+    assert not page.locator("#pst-header").is_visible()
+    assert page.locator("button.search-button-field:visible").count() == 1
+    page.close()
