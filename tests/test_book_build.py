@@ -67,3 +67,20 @@ def test_a_chapter_that_raises_fails_the_build(tmp_path):
     report = out / "_build" / "html" / "reports" / "broken.err.log"
     traceback = re.sub(r"\x1b\[[0-9;]*m", "", report.read_text())  # drop ANSI colours
     assert "RuntimeError: chapter bug" in traceback
+
+
+def test_the_genmod_reference_page_documents_every_module_of_the_package():
+    # Students read there what they import; a new module needs its section (autodoc).
+    page = (REPO / "reference" / "genmod.md").read_text()
+    documented = set(re.findall(r"automodule:: genmod\.(\w+)", page))
+    modules = {p.stem for p in (REPO / "genmod").glob("*.py")} - {"__init__", "seed"}
+    assert modules - documented == set(), "add them to reference/genmod.md"
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("book")  # one worker builds the book once for all of them
+def test_the_genmod_reference_page_shows_the_helpers_signatures_and_docstrings(html):
+    page = (html / "reference" / "genmod.html").read_text()
+    for name in ("genmod.setup_notebook", "genmod.data.sample_toy", "genmod.training.train",
+                 "genmod.metrics.sliced_wasserstein"):
+        assert f'id="{name}"' in page, name

@@ -251,3 +251,4 @@ def test_the_schedule_page_links_each_weeks_chapter_lab_and_the_kit_with_its_dat
         assert f'href="labs/{week.lab}/{week.lab}.html"' in row and 'href="student-kit.zip"' in row, row
         assert describe_when(week.release) in row and describe_when(week.due) in row, row
     assert schedule.late_policy.describe() in text
+
