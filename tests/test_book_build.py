@@ -84,3 +84,36 @@ def test_the_genmod_reference_page_shows_the_helpers_signatures_and_docstrings(h
     for name in ("genmod.setup_notebook", "genmod.data.sample_toy", "genmod.training.train",
                  "genmod.metrics.sliced_wasserstein"):
         assert f'id="{name}"' in page, name
+
+
+SET_UP_LINE = re.compile(r"^(import \S|from \S+ import |#|$)")
+FOLDED = ("hide-input", "hide-cell", "remove-input", "remove-cell")
+
+
+def _code_cells(text: str) -> list[tuple[list[str], str]]:
+    """The code cells of a MyST notebook: (tags line(s), source)."""
+    cells = []
+    for block in re.findall(r"^```\{code-cell\}[^\n]*\n(.*?)^```", text, re.S | re.M):
+        lines = block.split("\n")
+        if lines[0].strip() == "---" and "---" in (ln.strip() for ln in lines[1:]):
+            end = [ln.strip() for ln in lines].index("---", 1)  # a YAML block of options
+            options, lines = lines[1:end], lines[end + 1:]
+        else:
+            options = [ln for ln in lines if ln.startswith(":")]
+        source = "\n".join(ln for ln in lines if not ln.startswith(":"))
+        cells.append((options, source))
+    return cells
+
+
+def test_every_chapters_set_up_imports_are_folded_behind_a_toggle():
+    import yaml
+
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    chapters = [c["file"] for part in toc["parts"] for c in part["chapters"] if c["file"].startswith("chapters/")]
+    unfolded = []
+    for chapter in chapters:
+        for options, source in _code_cells((REPO / f"{chapter}.md").read_text()):
+            imports_only = source.strip() and all(SET_UP_LINE.match(ln.strip()) for ln in source.splitlines())
+            if imports_only and not any(tag in " ".join(options) for tag in FOLDED):
+                unfolded.append(f"{chapter}: {source.strip().splitlines()[0]}")
+    assert unfolded == [], "tag these set-up cells `:tags: [hide-input]`"
