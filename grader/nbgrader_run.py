@@ -223,6 +223,7 @@ def autograde(lab: str, submissions: list[Submission], workdir: Path,
     results: dict[str, Result] = {}
     flags: dict[str, list[str]] = {}
     to_grade: list[str] = []
+    to_scan: dict[str, nbformat.NotebookNode] = {}
     for sub in submissions:
         problem = sub.problem
         nb = None
@@ -235,10 +236,9 @@ def autograde(lab: str, submissions: list[Submission], workdir: Path,
             results[sub.student] = Result(sub.student, lab, 0.0, 0.0, "rejected", problem)
             continue
         nb, restored = canonicalise(nb, released)
-        # Scan what the kernel will run: the release's locked and test cells put back.
-        findings = scan_notebook(nb)
-        if findings:
-            flags[sub.student] = sorted({str(f) for f in findings})
+        # Scanned while the shards grade (its verdict is needed only afterwards): what
+        # the kernel will run, the release's locked and test cells put back.
+        to_scan[sub.student] = nb
         if restored:
             notes[sub.student] = "; ".join([*restored, notes.get(sub.student, "")]).strip("; ")
         dest = workdir / "submitted" / sub.student / lab
@@ -253,14 +253,20 @@ def autograde(lab: str, submissions: list[Submission], workdir: Path,
     if due:
         set_due_date(workdir, lab, due)
         record_deadline(workdir, lab, due, late_policy)
+    def scan() -> None:
+        for student, nb in to_scan.items():
+            findings = scan_notebook(nb)
+            if findings:
+                flags[student] = sorted({str(f) for f in findings})
+
     failures: dict[str, str] = {}
     if to_grade:
-        jobs = max(1, min(jobs or os.cpu_count() or 1, len(to_grade)))
+        jobs = max(1, min(jobs or default_jobs(), len(to_grade)))
         say(f"grading {len(to_grade)} submission(s) in {jobs} parallel shard(s), sandbox: {mode}")
         if mode == "limits" and sandbox == "auto":
             say("note: bubblewrap is not available, so the kernels run with resource limits but can "
                 "read files and reach the network (Debian/Ubuntu: apt-get install bubblewrap)")
-        failures = _grade_in_shards(lab, to_grade, workdir, jobs, mode, cell_timeout)
+        failures = _grade_in_shards(lab, to_grade, workdir, jobs, mode, cell_timeout, while_grading=scan)
     _write_flags(workdir, lab, to_grade, flags)
     graded = read_gradebook(workdir, lab)
     max_score = lab_max_score(workdir, lab)
@@ -376,11 +382,22 @@ c.Autograde.autograde_preprocessors = [ResilientExecute, IgnorePattern, ClearMet
 """
 
 
+def default_jobs() -> int:
+    """Parallel shards: one more than the cores.
+
+    A shard is a ping-pong between nbgrader and its kernel, and each submission
+    starts a kernel, so one shard per core leaves the cores idle part of the time
+    (measured with ``benchmarks/grading.py``: see the README).
+    """
+    return (os.cpu_count() or 1) + 1
+
+
 def _grade_in_shards(lab: str, students: list[str], workdir: Path, jobs: int, mode: str,
-                     cell_timeout: int) -> dict[str, str]:
+                     cell_timeout: int, while_grading=None) -> dict[str, str]:
     """Run ``nbgrader autograde`` on ``jobs`` disjoint shards at once; merge their grades.
 
-    Returns ``{student: reason}`` for the submissions nbgrader could not grade.
+    ``while_grading()`` runs here while the shards grade. Returns ``{student: reason}``
+    for the submissions nbgrader could not grade.
     """
     import tempfile
 
@@ -419,9 +436,15 @@ def _grade_in_shards(lab: str, students: list[str], workdir: Path, jobs: int, mo
             [sys.executable, "-m", "nbgrader", "autograde", lab, "--force"],
             cwd=shard, env=env, stdout=log, stderr=subprocess.STDOUT)))
     failures: dict[str, str] = {}
+    try:
+        if while_grading is not None:
+            while_grading()
+    finally:
+        # Even if while_grading raised: no shard is left running.
+        for shard, group, log, proc in procs:
+            proc.wait()
+            log.close()
     for shard, group, log, proc in procs:
-        proc.wait()
-        log.close()
         keep_logs(workdir, shard / "autograde.log", group)
     try:
         _merge_shards(lab, workdir, [(shard, group) for shard, group, _, _ in procs], failures)
