@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 
-from grader.course import LABS, REPO, SOLUTIONS, GraderError, check_id, check_lab
+from grader.course import LABS, REPO, SOLUTIONS, GraderError, check_id, check_lab, source_notebook
 from grader.notebooks import canonicalise, read_notebook
 
 DEFAULT_CELL_TIMEOUT = 60  # seconds; a lab's slowest cell takes a few seconds when graded
@@ -209,7 +209,7 @@ def autograde(lab: str, submissions: list[Submission], workdir: Path,
     ``report`` and ``feedback`` of this work folder.
     """
     from grader.sandbox import resolve_mode
-    from grader.tamper import scan_notebook
+    from grader.tamper import off_limits, scan_notebook
 
     check_lab(lab)
     say = log or (lambda msg: None)
@@ -253,9 +253,11 @@ def autograde(lab: str, submissions: list[Submission], workdir: Path,
     if due:
         set_due_date(workdir, lab, due)
         record_deadline(workdir, lab, due, late_policy)
+    limits = off_limits(read_notebook(source_notebook(lab)))
+
     def scan() -> None:
         for student, nb in to_scan.items():
-            findings = scan_notebook(nb)
+            findings = scan_notebook(nb, limits)
             if findings:
                 flags[student] = sorted({str(f) for f in findings})
 

@@ -6,6 +6,8 @@ of tricks it matches: the rule that holds it is named in ``grader/tamper.py``.
 
 from __future__ import annotations
 
+import copy
+
 import nbformat
 import pytest
 
@@ -258,3 +260,24 @@ def test_a_cell_that_does_not_parse_is_not_a_finding():
 def test_each_finding_names_its_line():
     (finding,) = scan_source("x = 1\ny = 2\ntorch.allclose = max", SETUP)
     assert finding[0] == 3 and "torch" in finding[1] and finding[2] == "torch.allclose = max"
+
+
+def test_a_helper_the_lab_grades_is_off_limits_in_that_lab_only():
+    # The evaluation lab grades an unbiased MMD² and a sliced Wasserstein distance,
+    # which genmod.metrics ships for the other labs: calling it there is copying.
+    from grader.course import source_notebook
+    from grader.tamper import off_limits
+
+    source = read_notebook(source_notebook("evaluation"))
+    limits = off_limits(source)
+    assert "genmod.metrics" in limits
+    assert scan_notebook(source, limits) == [], "the reference itself must not be held"
+    for cheat in ("from genmod import metrics as m", "import genmod.metrics",
+                  "from genmod.metrics import mmd_rbf", "import genmod\nsw = genmod.metrics.sliced_wasserstein"):
+        nb = copy.deepcopy(source)
+        cell = next(c for c in nb.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution"))
+        cell.source += "\n" + cheat + "\n"
+        reasons = [f.reason for f in scan_notebook(nb, limits)]
+        assert any("genmod.metrics" in r for r in reasons), (cheat, reasons)
+        assert not any("genmod.metrics" in f.reason for f in scan_notebook(nb)), "only where the lab says so"
+    assert off_limits(read_notebook(source_notebook("flow_matching"))) == {}
