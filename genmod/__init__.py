@@ -13,15 +13,25 @@ code between each other:
 * :mod:`genmod.flows`     coupling-layer conditioners, masks and Gaussian baselines for flows;
 * :mod:`genmod.diffusion` noise schedules, the VP-SDE coefficients and a small noise-prediction network;
 * :mod:`genmod.gans`      a two-optimiser training loop and mode-coverage metrics for GANs;
-* :mod:`genmod.vi`        a small VAE, binarised digits and the conjugate Gaussian model in closed form.
+* :mod:`genmod.vi`        a small VAE, binarised digits and the conjugate Gaussian model in closed form;
+* :mod:`genmod.text`      a character vocabulary, an offline corpus of names and a small character-level model;
+* :mod:`genmod.attention` synthetic sequence tasks (reversal, copying) and a small GPT scaffold;
+* :mod:`genmod.ssm`       selective-copying data and a small state-space model scaffold;
+* :mod:`genmod.conditional` digits with labels and templated captions, a bag-of-words text encoder,
+  a label-conditioned velocity network and a digits classifier;
+* :mod:`genmod.sampling`  2D target densities with their scores, and a small energy network;
+* :mod:`genmod.evaluation` a digits classifier whose features replace Inception's, bootstrap and
+  spreads over seeds, and the runner of the evaluation chapter's model table.
 """
 
 from genmod.seed import seed_everything
 from genmod import data, metrics, nn, ode, paths, plotting, training
 from genmod import diffusion, flows, gans, vi
+from genmod import attention, conditional, evaluation, sampling, ssm, text
 
 __all__ = ["seed_everything", "data", "metrics", "nn", "ode", "paths", "plotting", "training",
-           "diffusion", "flows", "gans", "vi", "setup_notebook"]
+           "diffusion", "flows", "gans", "vi", "text", "attention", "ssm", "conditional",
+           "sampling", "evaluation", "setup_notebook"]
 __version__ = "0.1.0"
 
 

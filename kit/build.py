@@ -40,7 +40,7 @@ NAME = "student-kit"
 # What a student's environment needs: the labs' and genmod's imports, Jupyter to work
 # in, and nbclient/nbformat for check.py. Everything else in requirements.txt (nbgrader,
 # otter-grader, jupyter-book, Sphinx extensions, pytest, playwright) is the instructors'.
-STUDENT_PACKAGES = ["torch", "numpy", "scipy", "matplotlib", "scikit-learn", "tqdm",
+STUDENT_PACKAGES = ["torch", "numpy", "scipy", "matplotlib", "scikit-learn", "tqdm", "babel",
                     "ipykernel", "jupyterlab", "notebook", "nbclient", "nbformat"]
 # Text that must never be in the kit: nbgrader's markers around solutions and hidden tests.
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
