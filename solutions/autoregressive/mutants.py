@@ -251,6 +251,8 @@ MUTANTS = [
     Mutant("eq_beam_prune_normalised", "beam_search", "candidates.sort(key=lambda c: c[1], reverse=True)",
            "candidates.sort(key=lambda c: c[1] / len(c[0]) ** length_alpha, reverse=True)",
            "candidates of one step have the same length, so normalising them changes no ranking"),
+    Mutant("eq_beam_float32_scores", "beam_search", "[0].double(), dim=-1)", "[0], dim=-1)",
+           "log-probabilities in the model's float32: the scores agree to about 1e-6"),
     Mutant("eq_answers_decimal", "numeric_answers",
            "answer_uniform_bits = math.log2(27)\nanswer_bigram_perplexity = 16 ** (1 / 3)",
            "answer_uniform_bits = 4.75\nanswer_bigram_perplexity = 2.52", "three significant digits"),
