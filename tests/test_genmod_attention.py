@@ -91,9 +91,9 @@ def test_learned_positions_depend_on_start_and_rope_models_have_none():
 def test_train_task_learns_copying_with_a_plain_attention():
     torch.manual_seed(0)
     model = A.TinyGPT(vocab=6, d_model=32, n_heads=1, n_layers=1, rope=False, max_len=16)
-    hist = A.train_task(model, _plain_attention, "copy", 3, 150, n_symbols=5, batch=64, lr=1e-2, progress=False)
-    assert len(hist) == 150 and all(math.isfinite(h) for h in hist)
-    # Chance is log(5) = 1.61 nats per answer token.
+    hist = A.train_task(model, _plain_attention, "copy", 3, 60, n_symbols=5, batch=64, lr=1e-2, progress=False)
+    assert len(hist) == 60 and all(math.isfinite(h) for h in hist)
+    # Chance is log(5) = 1.61 nats per answer token; the reference reaches 0.007 after 50 steps.
     assert sum(hist[-10:]) / 10 < 0.3 < sum(hist[:10]) / 10
 
 
