@@ -88,7 +88,16 @@ def test_learned_positions_depend_on_start_and_rope_models_have_none():
         A.AttentionWeights(10, 3)
 
 
-def test_train_task_learns_copying_with_a_plain_attention():
+@pytest.fixture
+def one_thread():
+    # The model is tiny: a second thread only adds synchronisation (10 s instead of 1 s on a busy machine).
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_train_task_learns_copying_with_a_plain_attention(one_thread):
     torch.manual_seed(0)
     model = A.TinyGPT(vocab=6, d_model=32, n_heads=1, n_layers=1, rope=False, max_len=16)
     hist = A.train_task(model, _plain_attention, "copy", 3, 60, n_symbols=5, batch=64, lr=1e-2, progress=False)
