@@ -2,6 +2,10 @@
 
 A bug must lose points in at most two test cells; an ``eq_`` variant must keep
 full marks. Run ``python -m grader mutants ssm`` to see the table.
+
+Every entry re-runs the cells after its own, the trained comparison last, so the
+list is kept to the bugs a student is most likely to write (each named pitfall of
+the chapter has one) and the correct forms most likely to be flagged wrongly.
 """
 
 from grader.mutants import Mutant
@@ -55,30 +59,16 @@ MUTANTS = [
            "B_bar = (torch.exp(A) - 1) / A * B", "exp(A) - 1 instead of exp(delta A) - 1"),
     Mutant("zoh_A_wrong_place", "discretize_zoh", "B_bar = (A_bar - 1) / A * B", "B_bar = (A_bar - 1) * A * B",
            "multiplies by A instead of dividing"),
-    Mutant("zoh_divides_by_delta_A", "discretize_zoh", "B_bar = (A_bar - 1) / A * B",
-           "B_bar = (A_bar - 1) / (delta * A) * B", "divides by delta A (the small-delta limit becomes B, not delta B)"),
-    Mutant("zoh_sign", "discretize_zoh", "B_bar = (A_bar - 1) / A * B", "B_bar = (1 - A_bar) / A * B",
-           "sign of B_bar flipped"),
     Mutant("zoh_bilinear", "discretize_zoh", "A_bar = torch.exp(delta * A)",
            "A_bar = (1 + delta * A / 2) / (1 - delta * A / 2)", "bilinear (S4's) A_bar instead of ZOH"),
-    Mutant("zoh_exp_without_delta", "discretize_zoh", "A_bar = torch.exp(delta * A)", "A_bar = delta * torch.exp(A)",
-           "delta multiplies exp(A) instead of A inside the exponential"),
     # --- s4d_kernel
     Mutant("kernel_starts_at_A_bar", "s4d_kernel", "lags = torch.arange(L, dtype=A_bar.dtype)",
            "lags = torch.arange(1, L + 1, dtype=A_bar.dtype)", "K_0 = C A_bar B_bar: lags start at 1"),
     Mutant("kernel_without_B_bar", "s4d_kernel", "torch.einsum(\"dn,dnl->dl\", C * B_bar, powers)",
            "torch.einsum(\"dn,dnl->dl\", C, powers)", "B_bar forgotten"),
-    Mutant("kernel_one_short", "s4d_kernel", "lags = torch.arange(L, dtype=A_bar.dtype)",
-           "lags = torch.arange(L - 1, dtype=A_bar.dtype)", "kernel of length L - 1"),
-    Mutant("kernel_reversed", "s4d_kernel", "K = torch.einsum(\"dn,dnl->dl\", C * B_bar, powers)",
-           "K = torch.einsum(\"dn,dnl->dl\", C * B_bar, powers).flip(-1)", "kernel stored from lag L-1 down to 0"),
-    Mutant("kernel_power_by_n", "s4d_kernel", "powers = A_bar[..., None] ** lags",
-           "powers = A_bar[..., None] ** (lags / A_bar.shape[1])", "exponent scaled by the state size"),
     Mutant("kernel_detached", "s4d_kernel", "powers = A_bar[..., None] ** lags",
            "powers = A_bar.detach()[..., None] ** lags", "A_bar detached: no gradient to the decays"),
     # --- causal_conv_fft
-    Mutant("fft_no_padding", "causal_conv_fft", "L = u.shape[1]\n", "L = u.shape[1] // 2\n",
-           "transforms of length L (half the padding): circular wrap-around"),
     Mutant("fft_circular", "causal_conv_fft",
            "    u_f = torch.fft.rfft(u, n=2 * L, dim=1)\n    K_f = torch.fft.rfft(K.T, n=2 * L, dim=0)\n"
            "    y = torch.fft.irfft(u_f * K_f, n=2 * L, dim=1)[:, :L]\n",
@@ -88,33 +78,20 @@ MUTANTS = [
            "keeps the last L outputs of the padded convolution"),
     Mutant("fft_kernel_flipped", "causal_conv_fft", "torch.fft.rfft(K.T, n=2 * L, dim=0)",
            "torch.fft.rfft(K.T.flip(0), n=2 * L, dim=0)", "kernel reversed (correlation instead of convolution)"),
-    Mutant("fft_over_channels", "causal_conv_fft",
-           "    u_f = torch.fft.rfft(u, n=2 * L, dim=1)\n    K_f = torch.fft.rfft(K.T, n=2 * L, dim=0)\n"
-           "    y = torch.fft.irfft(u_f * K_f, n=2 * L, dim=1)[:, :L]\n",
-           "    u_f = torch.fft.rfft(u, n=2 * L, dim=1)\n    K_f = torch.fft.rfft(K.mean(0)[:, None], n=2 * L, dim=0)\n"
-           "    y = torch.fft.irfft(u_f * K_f, n=2 * L, dim=1)[:, :L]\n", "one kernel (the channel mean) for every channel"),
     # --- selective_scan
     Mutant("scan_output_before_update", "selective_scan",
            "        h = A_bar * h + B_bar * u[:, t, :, None]\n        ys.append(torch.einsum(\"bdn,bn->bd\", h, C[:, t]))\n",
            "        ys.append(torch.einsum(\"bdn,bn->bd\", h, C[:, t]))\n        h = A_bar * h + B_bar * u[:, t, :, None]\n",
            "off by one: output read before the state update"),
-    Mutant("scan_state_starts_at_one", "selective_scan", "h = u.new_zeros(b, D, A.shape[1])",
-           "h = u.new_ones(b, D, A.shape[1])", "initial state 1 instead of 0"),
     Mutant("scan_B_C_swapped", "selective_scan", "torch.einsum(\"bdn,bn->bd\", h, C[:, t])",
            "torch.einsum(\"bdn,bn->bd\", h, B[:, t])", "reads the state out with B instead of C"),
-    Mutant("scan_first_delta_only", "selective_scan", "delta[:, t, :, None])", "delta[:, 0, :, None])",
-           "step size of the first position used at every time"),
     Mutant("scan_time_reversed", "selective_scan", "for t in range(L):", "for t in reversed(range(L)):",
            "scans from the end: anti-causal"),
     Mutant("scan_in_place", "selective_scan", "h = A_bar * h + B_bar * u[:, t, :, None]",
            "h.mul_(A_bar).add_(B_bar * u[:, t, :, None])", "in-place state update breaks backpropagation"),
-    Mutant("scan_C_previous_step", "selective_scan", "h, C[:, t]))", "h, C[:, t - 1]))",
-           "output map of the previous position"),
     # --- affine_combine
     Mutant("combine_order_swapped", "affine_combine", "b = a2 * b1 + b2", "b = a1 * b2 + b1",
            "applies second before first"),
-    Mutant("combine_additive", "affine_combine", "b = a2 * b1 + b2", "b = b1 + b2",
-           "offsets added without the decay"),
     # --- associative_scan
     Mutant("scan_powers_of_two_only", "associative_scan", "    while step < T:\n",
            "    for _ in range(int(math.log2(T))):\n", "log2(T) rounded down: the last level is missing unless T is a power of 2"),
@@ -123,8 +100,6 @@ MUTANTS = [
            "combine(tuple(x[step:] for x in out), tuple(x[:T - step] for x in out))", "later element first"),
     Mutant("scan_prefix_from_elems", "associative_scan", "torch.cat([x[:step], c], dim=0) for x, c in zip(out, combined)",
            "torch.cat([e[:step], c], dim=0) for e, c in zip(elems, combined)", "the first entries copied from elems, not the running result"),
-    Mutant("scan_step_plus_one", "associative_scan", "        step *= 2\n", "        step += 1\n",
-           "step grows by one: wrong prefixes and O(T) calls"),
     Mutant("scan_sequential", "associative_scan", _HS_LOOP, _SEQ_SCAN,
            "a sequential loop: right values, T - 1 calls of combine (not a parallel scan)"),
     Mutant("scan_exclusive", "associative_scan", "        step *= 2\n",
@@ -136,8 +111,6 @@ MUTANTS = [
            "    a = A_bar\n    bu = B_bar * u[..., None]\n", "scans over the batch dimension (time not moved to dimension 0)"),
     Mutant("parallel_takes_first_component", "selective_scan_parallel", "_, h = associative_scan", "h, _ = associative_scan",
            "reads the cumulative decays instead of the states"),
-    Mutant("parallel_reads_with_B", "selective_scan_parallel", "torch.einsum(\"lbdn,bln->bld\", h, C)",
-           "torch.einsum(\"lbdn,bln->bld\", h, B)", "contracts the states with B"),
     Mutant("parallel_input_forgotten", "selective_scan_parallel", "bu = (B_bar * u[..., None]).transpose(0, 1)",
            "bu = B_bar.transpose(0, 1)", "the input u is left out of the scanned pairs"),
     # --- selective_params
@@ -150,10 +123,6 @@ MUTANTS = [
     Mutant("params_bias_outside", "selective_params",
            "delta = torch.nn.functional.softplus(x @ W_delta + b_delta)",
            "delta = torch.nn.functional.softplus(x @ W_delta) + b_delta", "bias added after the softplus"),
-    Mutant("params_transposed", "selective_params", "softplus(x @ W_delta + b_delta)", "softplus(x @ W_delta.T + b_delta)",
-           "W_delta transposed"),
-    Mutant("params_B_C_swapped", "selective_params", "    B = x @ W_B\n    C = x @ W_C\n", "    B = x @ W_C\n    C = x @ W_B\n",
-           "B and C from each other's weights"),
     Mutant("params_naive_softplus", "selective_params",
            "delta = torch.nn.functional.softplus(x @ W_delta + b_delta)",
            "delta = torch.log(1 + torch.exp(x @ W_delta + b_delta))", "softplus that overflows to inf for large inputs"),
@@ -162,9 +131,6 @@ MUTANTS = [
            "log_cum = torch.cumsum(torch.log(a), dim=0) - torch.log(a)\n", "product from r = s to t (a_s included)"),
     Mutant("ssd_not_causal", "ssd_quadratic", "causal = torch.ones(T, T, dtype=torch.bool).tril()",
            "causal = torch.ones(T, T, dtype=torch.bool)", "no causal mask"),
-    Mutant("ssd_strict_mask", "ssd_quadratic", ".tril()", ".tril(-1)", "diagonal masked out: y_t misses x_t"),
-    Mutant("ssd_B_C_swapped", "ssd_quadratic", "(decay * (C @ B.T)) @ x", "(decay * (B @ C.T)) @ x",
-           "scores B_t . C_s instead of C_t . B_s"),
     Mutant("ssd_mask_after_exp", "ssd_quadratic", "decay = torch.exp(diff.masked_fill(~causal, float(\"-inf\")))",
            "decay = torch.exp(diff) * causal", "exponentiates before masking: inf * 0 = nan for strong decay"),
     # --- numeric answers
@@ -173,24 +139,17 @@ MUTANTS = [
     Mutant("answer_k3_euler", "numeric_answers",
            "answer_kernel_k3 = 0.5 / math.log(2) / 8 + 2 * 0.375 / math.log(2) / 64",
            "answer_kernel_k3 = math.log(2) / 8 + 2 * math.log(4) / 64", "Euler B_bar = delta B in K_3"),
-    Mutant("answer_k3_power_4", "numeric_answers",
-           "answer_kernel_k3 = 0.5 / math.log(2) / 8 + 2 * 0.375 / math.log(2) / 64",
-           "answer_kernel_k3 = 0.5 / math.log(2) / 16 + 2 * 0.375 / math.log(2) / 256", "A_bar^4 (lags counted from 1)"),
 
     # --- correct alternative forms
     Mutant("eq_zoh_expm1", "discretize_zoh", "B_bar = (A_bar - 1) / A * B", "B_bar = torch.expm1(delta * A) / A * B",
            "expm1: the accurate form of exp(x) - 1"),
     Mutant("eq_zoh_exp_power", "discretize_zoh", "A_bar = torch.exp(delta * A)", "A_bar = torch.exp(A) ** delta",
            "exp(A)^delta = exp(delta A)"),
-    Mutant("eq_zoh_delta_form", "discretize_zoh", "B_bar = (A_bar - 1) / A * B",
-           "B_bar = delta * B * torch.expm1(delta * A) / (delta * A)", "delta B times (e^x - 1)/x"),
     Mutant("eq_kernel_cumprod_loop", "s4d_kernel",
            "    lags = torch.arange(L, dtype=A_bar.dtype)\n    powers = A_bar[..., None] ** lags\n"
            "    K = torch.einsum(\"dn,dnl->dl\", C * B_bar, powers)\n",
            "    cols, p = [], B_bar\n    for _ in range(L):\n        cols.append((C * p).sum(-1))\n        p = p * A_bar\n"
            "    K = torch.stack(cols, dim=-1)\n", "the recurrence on the impulse, as a loop"),
-    Mutant("eq_kernel_vandermonde_log", "s4d_kernel", "powers = A_bar[..., None] ** lags",
-           "powers = torch.exp(torch.log(A_bar)[..., None] * lags)", "Vandermonde through the logarithm (A_bar > 0)"),
     Mutant("eq_fft_complex", "causal_conv_fft",
            "    u_f = torch.fft.rfft(u, n=2 * L, dim=1)\n    K_f = torch.fft.rfft(K.T, n=2 * L, dim=0)\n"
            "    y = torch.fft.irfft(u_f * K_f, n=2 * L, dim=1)[:, :L]\n",
@@ -198,28 +157,17 @@ MUTANTS = [
            "    y = torch.fft.ifft(u_f * K_f, dim=1)[:, :L].real\n", "complex FFT, real part"),
     Mutant("eq_fft_irfft_default_length", "causal_conv_fft", "torch.fft.irfft(u_f * K_f, n=2 * L, dim=1)",
            "torch.fft.irfft(u_f * K_f, dim=1)", "irfft's default length 2 (L + 1 - 1) = 2L"),
-    Mutant("eq_fft_padding_2L_minus_1", "causal_conv_fft",
-           "    u_f = torch.fft.rfft(u, n=2 * L, dim=1)\n    K_f = torch.fft.rfft(K.T, n=2 * L, dim=0)\n"
-           "    y = torch.fft.irfft(u_f * K_f, n=2 * L, dim=1)[:, :L]\n",
-           "    u_f = torch.fft.rfft(u, n=2 * L - 1, dim=1)\n    K_f = torch.fft.rfft(K.T, n=2 * L - 1, dim=0)\n"
-           "    y = torch.fft.irfft(u_f * K_f, n=2 * L - 1, dim=1)[:, :L]\n", "the minimal padding 2L - 1"),
     Mutant("eq_scan_inline_discretisation", "selective_scan",
            "        A_bar, B_bar = discretize_zoh(A, B[:, t, None, :], delta[:, t, :, None])\n",
            "        dA = delta[:, t, :, None] * A\n        A_bar = torch.exp(dA)\n"
            "        B_bar = torch.expm1(dA) / A * B[:, t, None, :]\n", "discretises inline instead of calling discretize_zoh"),
-    Mutant("eq_scan_sum_readout", "selective_scan", "ys.append(torch.einsum(\"bdn,bn->bd\", h, C[:, t]))",
-           "ys.append((h * C[:, t, None, :]).sum(-1))", "broadcast and sum instead of einsum"),
     Mutant("eq_scan_blelloch", "associative_scan", "    out = tuple(elems)\n    step = 1\n" + _HS_LOOP, _BLELLOCH,
            "recursive odd-even (Blelloch-style) scan, any length"),
-    Mutant("eq_combine_tuple", "affine_combine", "    a = a1 * a2\n    b = a2 * b1 + b2\n",
-           "    a, b = a2 * a1, b2 + b1 * a2\n", "the same products in another order"),
     Mutant("eq_parallel_movedim", "selective_scan_parallel",
            "    a = A_bar.transpose(0, 1)\n    bu = (B_bar * u[..., None]).transpose(0, 1)\n",
            "    a = A_bar.movedim(1, 0)\n    bu = torch.movedim(B_bar * u.unsqueeze(-1), 1, 0)\n", "movedim instead of transpose"),
     Mutant("eq_params_logaddexp", "selective_params", "delta = torch.nn.functional.softplus(x @ W_delta + b_delta)",
            "delta = torch.logaddexp(x @ W_delta + b_delta, torch.zeros((), dtype=x.dtype))", "softplus(z) = log(e^z + e^0)"),
-    Mutant("eq_params_einsum", "selective_params", "    B = x @ W_B\n    C = x @ W_C\n",
-           "    B = torch.einsum(\"bld,dn->bln\", x, W_B)\n    C = torch.einsum(\"bld,dn->bln\", x, W_C)\n", "einsum"),
     Mutant("eq_ssd_products_loop", "ssd_quadratic", _SSD_LINES,
            "    decay = torch.zeros(T, T, dtype=x.dtype)\n    for t in range(T):\n"
            "        for s in range(t + 1):\n            decay[t, s] = torch.prod(a[s + 1:t + 1])\n",
@@ -228,6 +176,4 @@ MUTANTS = [
            "    cp = torch.cumprod(a, dim=0)\n"
            "    decay = torch.tril(cp[:, None] / cp[None, :])\n",
            "ratio of cumulative products: 0/0 once the products underflow (a = 0.01, T = 200)"),
-    Mutant("eq_answers_decimal", "numeric_answers",
-           "answer_b_bar = 1.5 * (1 - math.exp(-1))", "answer_b_bar = 0.948", "three significant digits"),
 ]
