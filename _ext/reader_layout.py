@@ -46,7 +46,7 @@ def continue_numbering(env) -> list[str]:
                 continue
             chapters += 1
             if offset:
-                env.toc_secnumbers[ref] = {k: tuple(_shift(v, offset)) for k, v in secnums.items()}
+                env.toc_secnumbers[ref] = {k: tuple(_shift(v, offset)) if v else v for k, v in secnums.items()}
                 # New lists: the title and its toc entry may share one.
                 for ref_node in env.tocs[ref].findall(nodes.reference):
                     if ref_node.get("secnumber"):
