@@ -3,8 +3,8 @@
 The model is a scaffold: the state-space operations themselves (discretisation,
 kernel, convolution, scan, the input-dependent parameters) are passed in as
 functions, so the lab trains it with the student's own code and this module holds
-none of it. Two mixers share one block: a time-invariant (LTI, S4D-style) one and
-a selective (Mamba-style) one, with the same parameter count.
+none of it. Two mixers share one block: a time-invariant (LTI, S4D-style, with real
+or complex modes) one and a selective (Mamba-style) one, with the same parameter count.
 
 The data follow the copying task of the S4 repository (``torch_copying_data``):
 ``M`` tokens drawn from ``1 .. vocab - 2`` are placed among ``L + M`` positions of
@@ -46,29 +46,51 @@ def selective_copying(n: int, L: int = 64, M: int = 4, vocab: int = 8, variable:
 
 
 class LTIMixer(nn.Module):
-    """A diagonal time-invariant SSM per channel (S4D-Real initialisation), applied as a convolution.
+    """A diagonal time-invariant SSM per channel, applied as a convolution.
 
     ``discretize(A, B, delta) -> (A_bar, B_bar)``, ``kernel(A_bar, B_bar, C, L) -> K`` of
     shape ``(D, L)`` and ``conv(u, K) -> y`` on ``u`` of shape ``(b, L, D)`` are passed in.
+
+    ``init="real"`` is S4D-Real (``A_n = -(n + 1)``, real decaying modes). ``init="lin"`` is
+    S4D-Lin: ``d_state // 2`` complex modes ``A_n = -1/2 + i pi n``, each standing for a
+    conjugate pair, so the kernel is ``2 Re(K)`` and the state size and parameter count are
+    those of the real mixer; the passed-in operations must then accept complex tensors.
     """
 
     def __init__(self, d_inner: int, d_state: int, discretize: Callable, kernel: Callable, conv: Callable,
-                 delta_range: tuple[float, float] = (1e-3, 1.0)):
+                 delta_range: tuple[float, float] = (1e-3, 1.0), init: str = "real"):
         super().__init__()
-        self.discretize, self.kernel, self.conv = discretize, kernel, conv
-        # S4D-Real: A_n = -(n + 1); log-uniform step sizes (S4D uses [1e-3, 1e-1] for long sequences;
-        # the short copying sequences need faster modes too).
-        self.log_neg_A = nn.Parameter(torch.log(torch.arange(1, d_state + 1, dtype=torch.float32)).repeat(d_inner, 1))
-        self.B = nn.Parameter(torch.ones(d_inner, d_state))
-        self.C = nn.Parameter(torch.randn(d_inner, d_state) / math.sqrt(d_state))
+        if init not in ("real", "lin") or (init == "lin" and d_state % 2):
+            raise ValueError("init is 'real' or 'lin' (S4D-Lin needs an even d_state: conjugate pairs)")
+        self.discretize, self.kernel, self.conv, self.init = discretize, kernel, conv, init
+        if init == "real":
+            # S4D-Real: A_n = -(n + 1); log-uniform step sizes (S4D uses [1e-3, 1e-1] for long
+            # sequences; the short copying sequences need faster modes too).
+            self.log_neg_A = nn.Parameter(torch.log(torch.arange(1, d_state + 1, dtype=torch.float32)).repeat(d_inner, 1))
+            self.B = nn.Parameter(torch.ones(d_inner, d_state))
+            self.C = nn.Parameter(torch.randn(d_inner, d_state) / math.sqrt(d_state))
+        else:
+            n = d_state // 2
+            # Real and imaginary parts side by side ([..., :n] and [..., n:]): the same three
+            # (d_inner, d_state) tensors as the real mixer.
+            self.log_neg_A = nn.Parameter(torch.full((d_inner, n), math.log(0.5)))
+            self.A_imag = nn.Parameter((math.pi * torch.arange(n, dtype=torch.float32)).repeat(d_inner, 1))
+            self.B = nn.Parameter(torch.cat([torch.ones(d_inner, n), torch.zeros(d_inner, n)], dim=1))
+            self.C = nn.Parameter(torch.randn(d_inner, d_state) / math.sqrt(d_state))
         self.log_delta = nn.Parameter(torch.empty(d_inner).uniform_(*map(math.log, delta_range)))
         # Matches the selective mixer's count: its projections replace these.
         self.extra = nn.Parameter(torch.zeros(d_inner * d_inner))
 
     def forward(self, u: torch.Tensor) -> torch.Tensor:
-        A = -torch.exp(self.log_neg_A)
-        A_bar, B_bar = self.discretize(A, self.B, torch.exp(self.log_delta)[:, None])
-        K = self.kernel(A_bar, B_bar, self.C, u.shape[1])
+        delta = torch.exp(self.log_delta)[:, None]
+        if self.init == "real":
+            A_bar, B_bar = self.discretize(-torch.exp(self.log_neg_A), self.B, delta)
+            K = self.kernel(A_bar, B_bar, self.C, u.shape[1])
+        else:
+            A = torch.complex(-torch.exp(self.log_neg_A), self.A_imag)
+            B, C = (torch.complex(*P.chunk(2, dim=-1)) for P in (self.B, self.C))
+            A_bar, B_bar = self.discretize(A, B, delta)
+            K = 2 * self.kernel(A_bar, B_bar, C, u.shape[1]).real
         return self.conv(u, K)
 
 

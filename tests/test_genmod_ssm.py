@@ -72,3 +72,33 @@ def test_train_copying_lowers_the_loss_and_accuracy_is_a_fraction():
     assert len(history) == 60 and sum(history[-10:]) < sum(history[:10])
     acc = ssm.copying_accuracy(model, 64, L=6, M=2, vocab=6)
     assert 0.0 <= acc <= 1.0
+
+
+def test_s4d_lin_mixer_passes_conjugate_pair_modes_and_keeps_the_size_and_a_real_kernel():
+    seen = {}
+
+    def discretize(A, B, delta):
+        seen["A"], seen["B"] = A, B
+        return torch.exp(delta * A), torch.expm1(delta * A) / A * B
+
+    def kernel(A_bar, B_bar, C, L):
+        return torch.einsum("dn,dnl->dl", C * B_bar, A_bar[..., None] ** torch.arange(L))
+
+    def conv(u, K):
+        seen["K"] = K
+        return u * K.T[: u.shape[1]]
+
+    torch.manual_seed(0)
+    lin = ssm.LTIMixer(5, 4, discretize, kernel, conv, init="lin")
+    real = ssm.LTIMixer(5, 4, discretize, kernel, conv, init="real")
+    assert sum(p.numel() for p in lin.parameters()) == sum(p.numel() for p in real.parameters())
+    lin(torch.randn(2, 7, 5))
+    assert seen["A"].shape == (5, 2) and seen["A"].is_complex(), "d_state / 2 complex modes, one per conjugate pair"
+    assert torch.allclose(seen["A"][0], torch.tensor([-0.5 + 0j, -0.5 + torch.pi * 1j])), "S4D-Lin: -1/2 + i pi n"
+    assert seen["K"].shape == (5, 7) and not seen["K"].is_complex(), "the kernel is 2 Re of the conjugate-pair sum"
+    try:
+        ssm.LTIMixer(5, 3, discretize, kernel, conv, init="lin")
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("an odd d_state cannot be made of conjugate pairs")
