@@ -1,6 +1,6 @@
 """Benchmark: stock sequential ``nbgrader autograde`` against ``python -m grader autograde``.
 
-    .venv/bin/python benchmarks/grading.py [--lab flow_matching] [-n 20] [--jobs 2]
+    .venv/bin/python benchmarks/grading.py [--lab flow_matching] [-n 20] [--jobs 3 [--jobs 2]]
 
 Writes N synthetic submissions of a lab (the reference, the blank notebook and
 the lab's mutants, cycled), grades them once with stock ``nbgrader autograde``
@@ -24,8 +24,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from grader.mutants import load_mutants, write_submissions  # noqa: E402
-from grader.nbgrader_run import (Submission, autograde, prepare_workdir, read_gradebook,  # noqa: E402
-                                 run_nbgrader)
+from grader.nbgrader_run import (Submission, autograde, default_jobs, prepare_workdir,  # noqa: E402
+                                 read_gradebook, run_nbgrader)
 
 
 def synthetic_submissions(lab: str, n: int, folder: Path) -> list[Submission]:
@@ -68,7 +68,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lab", default="flow_matching")
     parser.add_argument("-n", type=int, default=20, help="number of submissions (default 20)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--jobs", type=int, action="append",
+                        help="shards for the course's grader (default: its own default, one more "
+                             "than the cores); give it twice to compare two values")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -77,17 +79,18 @@ def main() -> int:
               f"{_load()} before", flush=True)
         t_stock, stock = stock_nbgrader(args.lab, subs, tmp / "stock")
         print(f"stock nbgrader generate_assignment + autograde (sequential): {t_stock:7.1f} s", flush=True)
-        t_ours, ours = course_grader(args.lab, subs, tmp / "ours", args.jobs)
-        print(f"python -m grader autograde --jobs {args.jobs}:  {t_ours:7.1f} s "
-              f"(release, scan, sandbox and merge included)")
-        print(f"speed-up: {t_stock / t_ours:.2f}x (load average {_load()} after: other processes "
-              f"share the cores, so compare runs on an idle machine)")
-        differ = sorted(s for s in stock if stock[s] != ours.get(s))
-        missing = sorted(set(stock) ^ set(ours))
-        if differ or missing:
-            print(f"DIFFERENT GRADES: {differ} missing: {missing}")
-            return 1
-        print(f"identical grades for all {len(stock)} submissions")
+        for k, jobs in enumerate(args.jobs or [default_jobs()]):
+            t_ours, ours = course_grader(args.lab, subs, tmp / f"ours{k}", jobs)
+            print(f"python -m grader autograde --jobs {jobs}:  {t_ours:7.1f} s "
+                  f"(release, scan, sandbox and merge included)")
+            print(f"speed-up: {t_stock / t_ours:.2f}x (load average {_load()} after: other processes "
+                  f"share the cores, so compare runs on an idle machine)", flush=True)
+            differ = sorted(s for s in stock if stock[s] != ours.get(s))
+            missing = sorted(set(stock) ^ set(ours))
+            if differ or missing:
+                print(f"DIFFERENT GRADES: {differ} missing: {missing}")
+                return 1
+            print(f"identical grades for all {len(stock)} submissions")
     return 0
 
 
