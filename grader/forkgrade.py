@@ -133,6 +133,34 @@ def _on_alarm(signum, frame):
     raise _CellTimeout("the cell ran past its time limit")
 
 
+def _warm_up() -> None:
+    """Import, once in the parent, what the labs' cells import lazily.
+
+    A child pays for every module first imported after its fork point, and the
+    labs train after most of their solution cells: torch's first optimiser step
+    pulls in its compiler stack (about 1.3 s of CPU), SciPy's integrators and
+    scikit-learn's loaders take more. Imported here, before any cell, every child
+    inherits them. No random number is drawn and no cell's state changes, so the
+    verdicts stay those of a fresh kernel (tests/test_mutants.py compares).
+    """
+    import importlib
+
+    import torch
+
+    # One thread, as every lab's set-up cell asks (genmod.setup_notebook): no
+    # thread pool may be running when the process forks.
+    torch.set_num_threads(1)
+    p = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.Adam([p], lr=0.0)
+    p.sum().backward()
+    opt.step()
+    for name in ("scipy.integrate", "scipy.linalg", "sklearn.datasets", "sklearn.decomposition"):
+        try:
+            importlib.import_module(name)
+        except Exception:
+            pass
+
+
 def _worker(job_path: str) -> int:
     job = json.loads(Path(job_path).read_text())
     variants: dict[str, list[str]] = job["variants"]
@@ -151,6 +179,7 @@ def _worker(job_path: str) -> int:
     config.InteractiveShell.colors = "NoColor"   # the log is read by people, not terminals
     shell = InteractiveShell.instance(config=config)
     signal.signal(signal.SIGALRM, _on_alarm)
+    _warm_up()
 
     def run(code: str) -> str | None:
         signal.alarm(timeout)
