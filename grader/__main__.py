@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--csv", help="where to write the grades (default: <workdir>/grades-<lab>.csv)")
     p.add_argument("--timeout", type=int, default=60, help="seconds per cell (default 60)")
     p.add_argument("--jobs", type=int, default=None,
-                   help="submissions graded at once (default: one per CPU core)")
+                   help="parallel shards, each grading one submission at a time (default: one more than the CPU cores)")
     p.add_argument("--sandbox", default="auto", choices=["auto", "require", "limits"],
                    help="auto: bubblewrap where it works, else resource limits only (default); "
                         "require: refuse to grade without bubblewrap; limits: resource limits only")
