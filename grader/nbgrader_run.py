@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 
-from grader.course import LABS, REPO, SOLUTIONS, GraderError, check_id, check_lab, source_notebook
+from grader.course import LABS, REPO, SOLUTIONS, GraderError, check_id, check_lab
 from grader.notebooks import canonicalise, read_notebook
 
 DEFAULT_CELL_TIMEOUT = 60  # seconds; a lab's slowest cell takes a few seconds when graded
@@ -253,7 +253,7 @@ def autograde(lab: str, submissions: list[Submission], workdir: Path,
     if due:
         set_due_date(workdir, lab, due)
         record_deadline(workdir, lab, due, late_policy)
-    limits = off_limits(read_notebook(source_notebook(lab)))
+    limits = off_limits(released)
 
     def scan() -> None:
         for student, nb in to_scan.items():
@@ -304,7 +304,7 @@ def _record_batch(workdir: Path, lab: str, results: list[Result], notes: dict[st
     lab_rec = data.setdefault(lab, {})
     for r in results:
         lab_rec[r.student] = {"status": r.status, "detail": r.detail, "note": notes.get(r.student, "")}
-    _save_flags(path, data)
+    _save_record(path, data)
 
 
 def read_batch(workdir: Path) -> dict:
@@ -339,7 +339,7 @@ def record_deadline(workdir: Path, lab: str, due: str, policy) -> None:
     """The due date and late policy of the latest grading, which `report` and `feedback` apply too."""
     data = read_deadlines(workdir)
     data[lab] = {"due": due, "late_policy": policy.as_dict() if policy is not None else None}
-    _save_flags(Path(workdir) / DEADLINE_FILE, data)
+    _save_record(Path(workdir) / DEADLINE_FILE, data)
 
 
 def read_deadlines(workdir: Path) -> dict:
@@ -613,11 +613,11 @@ def _write_flags(workdir: Path, lab: str, graded: list[str], flags: dict[str, li
             # A review already accepted stays accepted only for the same code.
             accepted = bool(old and old.get("accepted") and old.get("findings") == flags[student])
             lab_flags[student] = {"findings": flags[student], "accepted": accepted}
-    _save_flags(path, data)
+    _save_record(path, data)
 
 
-def _save_flags(path: Path, data: dict) -> None:
-    # Written aside, then renamed: an interrupted run never leaves half a review file.
+def _save_record(path: Path, data: dict) -> None:
+    # Written aside, then renamed: an interrupted run never leaves half a record.
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
     os.replace(tmp, path)
@@ -643,7 +643,7 @@ def accept_review(workdir: Path, lab: str, student: str) -> list[str]:
         raise GraderError(f"{student!r} has no submission of {lab} held for review")
     entry["accepted"] = True
     path = Path(workdir) / FLAGS_FILE
-    _save_flags(path, data)
+    _save_record(path, data)
     return entry["findings"]
 
 

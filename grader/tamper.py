@@ -736,7 +736,7 @@ def _is_test(cell) -> bool:
     return bool(cell.get("metadata", {}).get("nbgrader", {}).get("grade"))
 
 
-def _scan(cells: list[_Cell]) -> list[Finding]:
+def _scan(cells: list[_Cell], limits: dict[str, str] | None = None) -> list[Finding]:
     nb = _Notebook(cells)
     findings: list[Finding] = []
     for cell in cells:
@@ -747,6 +747,8 @@ def _scan(cells: list[_Cell]) -> list[Finding]:
             checker = _Checker(nb, cell)
             checker.check(tree)
             found += [(offset or line, reason) for line, reason in checker.found]
+            if limits:
+                found += [(offset or line, reason) for line, reason in _off_limits_uses(tree, limits)]
         for line, reason in sorted(set(found)):
             text = cell.lines[line - 1] if 0 < line <= len(cell.lines) else ""
             findings.append(Finding(cell.index, line, reason, text))
@@ -756,40 +758,34 @@ def _scan(cells: list[_Cell]) -> list[Finding]:
 def off_limits(source_nb: nbformat.NotebookNode) -> dict[str, str]:
     """The helpers a lab grades the student for writing: ``{"genmod.metrics": why}``.
 
-    Read from the lab's source notebook (the instructors' copy, never the
-    submission): its metadata ``genmod.off_limits``. The evaluation lab grades an
+    Read from the lab's source or released notebook (the course's copy, never
+    the submission): its metadata ``genmod.off_limits``. The evaluation lab grades an
     unbiased MMD² and a sliced Wasserstein distance, which ``genmod.metrics``
     ships for the other labs' quality tests, so there a call to it is held.
     """
     return dict(source_nb.get("metadata", {}).get("genmod", {}).get("off_limits", {}))
 
 
-def _off_limits_uses(cells: list[_Cell], limits: dict[str, str]) -> list[Finding]:
-    """Imports of an off-limits module and attribute reads of its last name, in untrusted cells.
+def _off_limits_uses(tree: ast.AST, limits: dict[str, str]) -> list[tuple[int, str]]:
+    """(line, reason) of each import of an off-limits module and attribute read of its last name.
 
     Aliases of modules and computed attribute names are findings of their own
     (``_Checker``), so ``genmod.metrics``, ``from genmod import metrics`` and
     ``import genmod.metrics as m`` are the ways left to reach it.
     """
     found = []
-    for cell in cells:
-        if cell.trusted:
-            continue
-        for offset, tree in _trees(cell):
-            for node in ast.walk(tree):
-                hits = []
-                if isinstance(node, ast.Import):
-                    hits = [a.name for a in node.names]
-                elif isinstance(node, ast.ImportFrom):
-                    hits = [node.module or ""] + [f"{node.module}.{a.name}" for a in node.names]
-                elif isinstance(node, ast.Attribute):
-                    hits = [f"*.{node.attr}"]
-                for module, why in limits.items():
-                    last = module.rsplit(".", 1)[-1]
-                    if any(h == module or h.startswith(module + ".") or h == f"*.{last}" for h in hits):
-                        line = (offset or getattr(node, "lineno", 1))
-                        text = cell.lines[line - 1] if 0 < line <= len(cell.lines) else ""
-                        found.append(Finding(cell.index, line, f"uses {module}, which {why}", text))
+    for node in ast.walk(tree):
+        hits = []
+        if isinstance(node, ast.Import):
+            hits = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            hits = [node.module or ""] + [f"{node.module}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Attribute):
+            hits = [f"*.{node.attr}"]
+        for module, why in limits.items():
+            last = module.rsplit(".", 1)[-1]
+            if any(h == module or h.startswith(module + ".") or h == f"*.{last}" for h in hits):
+                found.append((getattr(node, "lineno", 1), f"uses {module}, which {why}"))
     return found
 
 
@@ -803,11 +799,7 @@ def scan_notebook(nb: nbformat.NotebookNode, limits: dict[str, str] | None = Non
     """
     cells = [_parse(i, c.source, _is_trusted(c), _is_trusted(c) and not _is_test(c))
              for i, c in enumerate(nb.cells) if c.get("cell_type") == "code"]
-    findings = _scan(cells)
-    if limits:
-        findings += _off_limits_uses(cells, limits)
-        findings.sort(key=lambda f: (f.cell, f.line))
-    return findings
+    return _scan(cells, limits)
 
 
 def scan_source(source: str, context: str = "") -> list[tuple[int, str, str]]:

@@ -265,12 +265,13 @@ def test_each_finding_names_its_line():
 def test_a_helper_the_lab_grades_is_off_limits_in_that_lab_only():
     # The evaluation lab grades an unbiased MMD² and a sliced Wasserstein distance,
     # which genmod.metrics ships for the other labs: calling it there is copying.
-    from grader.course import source_notebook
     from grader.tamper import off_limits
 
     source = read_notebook(source_notebook("evaluation"))
     limits = off_limits(source)
     assert "genmod.metrics" in limits
+    # autograde reads them from the release it grades against
+    assert off_limits(read_notebook(student_notebook("evaluation"))) == limits
     assert scan_notebook(source, limits) == [], "the reference itself must not be held"
     for cheat in ("from genmod import metrics as m", "import genmod.metrics",
                   "from genmod.metrics import mmd_rbf", "import genmod\nsw = genmod.metrics.sliced_wasserstein"):
