@@ -33,9 +33,9 @@ _NOISE_ANS = "answer_unimodal_noise = math.sqrt(2.5**2 - 0.5**2)"
 MUTANTS = [
     # --- geometric_score
     Mutant("geo_base_std_not_squared", "geometric_score", "x / base_std**2", "x / base_std",
-           "the base's score -x / s_0 (a standard deviation where a variance belongs)"),
+           "the base's score -x / c_0 (a standard deviation where a variance belongs)"),
     Mutant("geo_base_sign", "geometric_score", "score - (1 - beta) * x", "score + (1 - beta) * x",
-           "the base pushes outwards: +x / s_0^2"),
+           "the base pushes outwards: +x / c_0^2"),
     Mutant("geo_coefficients_swapped", "geometric_score", "beta * target.score(x)", "(1 - beta) * target.score(x)",
            "beta and 1 - beta swapped on the target"),
     Mutant("geo_target_untempered", "geometric_score", "beta * target.score(x)", "target.score(x)",
