@@ -1,0 +1,188 @@
+"""Plausible wrong answers to the memorisation lab, and correct alternative forms.
+
+A bug must lose points in at most two test cells; an ``eq_`` variant must keep
+full marks. Run ``python -m grader mutants memorisation`` to see the table.
+"""
+
+from grader.mutants import Mutant
+
+_SOFTMAX = "weights = torch.softmax(-sq_dist / (2 * sigma**2), dim=1)"
+_OU = ("    sigma = math.sqrt(math.exp(2 * t) - 1)\n"
+       "    score = math.exp(t) * empirical_score(math.exp(t) * x, sigma, data)\n")
+_SLOPE = "slope = (x - empirical_denoiser(x, s_now, data)) / s_now"
+_STEP = "x = x + (s_next - s_now) * slope"
+_TWO = ("    two = dist.topk(2, dim=1, largest=False).values\n"
+        "    d1, d2 = two[:, 0], two[:, 1]\n")
+_MIX = "score = (mean * torch.tanh(x @ mean / var)[:, None] - x) / var"
+_GD = ("    d = cov.shape[0]\n"
+       "    system = cov + sigma**2 * torch.eye(d, dtype=cov.dtype)\n"
+       "    solved = torch.linalg.solve(system, (x - mean).T)\n"
+       "    denoised = mean + (cov @ solved).T\n")
+
+MUTANTS = [
+    # --- empirical_denoiser
+    Mutant("den_sigma_not_squared", "empirical_denoiser", "(2 * sigma**2)", "(2 * sigma)",
+           "divides the squared distance by 2 sigma instead of 2 sigma^2"),
+    Mutant("den_no_factor_two", "empirical_denoiser", "(2 * sigma**2)", "sigma**2",
+           "forgets the 1/2 of the Gaussian exponent"),
+    Mutant("den_softmax_over_queries", "empirical_denoiser", "dim=1)", "dim=0)",
+           "normalises the weights over the noisy points instead of the training points"),
+    Mutant("den_naive_exp", "empirical_denoiser", _SOFTMAX,
+           "kernel = torch.exp(-sq_dist / (2 * sigma**2))\n"
+           "    weights = kernel / kernel.sum(dim=1, keepdim=True)",
+           "exponentials without the log-space shift: 0/0 = NaN at small sigma"),
+    Mutant("den_distance_not_squared", "empirical_denoiser", ".sum(dim=-1)", ".sum(dim=-1).sqrt()",
+           "uses the distance instead of the squared distance in the exponent"),
+    Mutant("den_positive_exponent", "empirical_denoiser", "torch.softmax(-sq_dist", "torch.softmax(sq_dist",
+           "drops the minus sign: the farthest training point wins"),
+    Mutant("den_mean_over_coordinates", "empirical_denoiser", ".sum(dim=-1)", ".mean(dim=-1)",
+           "averages the squared differences over the d coordinates (the exponent is off by a factor d)"),
+    Mutant("den_float32", "empirical_denoiser", "denoised = weights @ data",
+           "denoised = weights.float() @ data.float()", "computes in float32 whatever the input dtype"),
+    # --- empirical_score
+    Mutant("score_sign", "empirical_score", "(empirical_denoiser(x, sigma, data) - x)",
+           "(x - empirical_denoiser(x, sigma, data))", "x - D instead of D - x"),
+    Mutant("score_sigma_not_squared", "empirical_score", "/ sigma**2", "/ sigma",
+           "divides by sigma: the noise prediction, not the score"),
+    Mutant("score_two_sigma_squared", "empirical_score", "/ sigma**2", "/ (2 * sigma**2)",
+           "the 1/2 of the exponent kept in the gradient"),
+    # --- ou_score
+    Mutant("ou_sigma_is_delta", "ou_score", "math.sqrt(math.exp(2 * t) - 1)", "math.sqrt(1 - math.exp(-2 * t))",
+           "takes the OU noise level sqrt(Delta_t) without rescaling by e^t"),
+    Mutant("ou_sigma_no_sqrt", "ou_score", "math.sqrt(math.exp(2 * t) - 1)", "math.exp(2 * t) - 1",
+           "the variance used as the noise level"),
+    Mutant("ou_no_jacobian_factor", "ou_score", "score = math.exp(t) * empirical_score(",
+           "score = empirical_score(", "forgets the chain-rule factor e^t"),
+    Mutant("ou_scale_wrong_way", "ou_score", "empirical_score(math.exp(t) * x,", "empirical_score(math.exp(-t) * x,",
+           "rescales x by e^-t instead of e^t"),
+    Mutant("ou_factor_inverse", "ou_score", "score = math.exp(t) * empirical_score(",
+           "score = math.exp(-t) * empirical_score(", "chain-rule factor e^-t instead of e^t"),
+    # --- pf_ode_sample
+    Mutant("pf_denoiser_at_next_level", "pf_ode_sample", "empirical_denoiser(x, s_now, data)) / s_now",
+           "empirical_denoiser(x, max(s_next, 1e-6), data)) / s_now", "evaluates the denoiser at the next level"),
+    Mutant("pf_step_sign", "pf_ode_sample", _STEP, "x = x + (s_now - s_next) * slope",
+           "integrates towards larger sigma (the step sign)"),
+    Mutant("pf_skips_last_step", "pf_ode_sample", "range(len(sigmas) - 1)", "range(len(sigmas) - 2)",
+           "off by one: the last step is missing"),
+    Mutant("pf_slope_sign", "pf_ode_sample", _SLOPE, "slope = (empirical_denoiser(x, s_now, data) - x) / s_now",
+           "slope D - x instead of x - D"),
+    Mutant("pf_slope_sigma_squared", "pf_ode_sample", _SLOPE,
+           "slope = (x - empirical_denoiser(x, s_now, data)) / s_now**2", "divides by sigma^2 (the score's scale)"),
+    Mutant("pf_variance_step", "pf_ode_sample", _STEP, "x = x + 0.5 * (s_next**2 - s_now**2) * slope / s_now",
+           "steps in sigma^2 with the sigma-slope: not the Euler step of the grid"),
+    Mutant("pf_in_place", "pf_ode_sample", _STEP, "x += (s_next - s_now) * slope",
+           "updates the caller's x in place"),
+    # --- memorised
+    Mutant("mem_squared_distance", "memorised", "dist = torch.cdist(samples, data)",
+           "dist = torch.cdist(samples, data) ** 2", "compares squared distances with the threshold"),
+    Mutant("mem_ratio_farthest", "memorised", "d1, d2 = two[:, 0], two[:, 1]",
+           "d1, d2 = two[:, 0], dist.max(dim=1).values", "second nearest taken as the farthest point"),
+    Mutant("mem_ratio_ignored", "memorised", "mask = mask & (d1 < ratio * d2)", "mask = mask",
+           "the ratio criterion is never applied"),
+    Mutant("mem_ratio_or", "memorised", "mask = mask & (d1 < ratio * d2)", "mask = mask | (d1 < ratio * d2)",
+           "either criterion instead of both"),
+    Mutant("mem_ratio_replaces_threshold", "memorised", "mask = mask & (d1 < ratio * d2)", "mask = d1 < ratio * d2",
+           "with a ratio, the threshold is dropped"),
+    Mutant("mem_per_training_point", "memorised", "dist = torch.cdist(samples, data)",
+           "dist = torch.cdist(data, samples)", "nearest sample to each training point (shape N)"),
+    Mutant("mem_ratio_inverted", "memorised", "(d1 < ratio * d2)", "(d2 < ratio * d1)", "d2/d1 < r"),
+    # --- mixture_score
+    Mutant("mix_variance_no_data", "mixture_score", "var = s2 * a**2 + 1 - a**2", "var = 1 - a**2",
+           "forgets the components' own variance"),
+    Mutant("mix_variance_no_decay", "mixture_score", "var = s2 * a**2 + 1 - a**2", "var = s2 + 1 - a**2",
+           "the data variance not multiplied by e^-2t"),
+    Mutant("mix_variance_a_not_squared", "mixture_score", "var = s2 * a**2 + 1 - a**2", "var = s2 * a + 1 - a",
+           "e^-t instead of e^-2t in the variance"),
+    Mutant("mix_mean_not_decayed", "mixture_score", "mean = a * m", "mean = m", "the means not multiplied by e^-t"),
+    Mutant("mix_tanh_no_variance", "mixture_score", "torch.tanh(x @ mean / var)", "torch.tanh(x @ mean)",
+           "the tanh's argument not divided by the variance"),
+    Mutant("mix_sign", "mixture_score", _MIX, "score = (x - mean * torch.tanh(x @ mean / var)[:, None]) / var",
+           "the score's sign"),
+    Mutant("mix_tanh_doubled", "mixture_score", "torch.tanh(x @ mean / var)", "torch.tanh(2 * x @ mean / var)",
+           "logistic weights confused with tanh: tanh(2u) instead of tanh(u)"),
+    # --- gaussian_denoiser
+    Mutant("gd_sigma_not_squared", "gaussian_denoiser", "sigma**2 * torch.eye", "sigma * torch.eye",
+           "C + sigma I instead of C + sigma^2 I"),
+    Mutant("gd_no_mean", "gaussian_denoiser", "denoised = mean + (cov @ solved).T", "denoised = (cov @ solved).T",
+           "forgets to add the mean back"),
+    Mutant("gd_no_cov_factor", "gaussian_denoiser", "denoised = mean + (cov @ solved).T", "denoised = mean + solved.T",
+           "(C + sigma^2 I)^-1 (x - mean) without the factor C"),
+    Mutant("gd_uncentred", "gaussian_denoiser", "(x - mean).T)", "x.T)", "shrinks x instead of x - mean"),
+    Mutant("gd_no_noise", "gaussian_denoiser", "system = cov + sigma**2 * torch.eye(d, dtype=cov.dtype)",
+           "system = cov + 0 * sigma * torch.eye(d, dtype=cov.dtype)", "forgets the noise: D(x) = x"),
+    # --- numeric answers
+    Mutant("answer_speciation_paper_lambda", "numeric_answers", "0.5 * math.log(3 + 1 - 0.25)",
+           "0.5 * math.log(3 + 0.25)", "the large-d formula log(Lambda)/2 instead of the exact time"),
+    Mutant("answer_speciation_no_half", "numeric_answers", "0.5 * math.log(3 + 1 - 0.25)", "math.log(3 + 1 - 0.25)",
+           "forgets the 1/2"),
+    Mutant("answer_collapse_no_variance", "numeric_answers", "0.5 * math.log(1 + 2 / (4096 ** (2 / 12) - 1))",
+           "0.5 * math.log(1 + 1 / (4096 ** (2 / 12) - 1))", "unit data variance"),
+    Mutant("answer_collapse_power", "numeric_answers", "4096 ** (2 / 12)", "4096 ** (1 / 12)",
+           "N^(1/d) instead of N^(2/d)"),
+    Mutant("answer_effdim_sigma_not_squared", "numeric_answers", "4 / 4.25 + 1 / 1.25 + 0.25 / 0.5",
+           "4 / 4.5 + 1 / 1.5 + 0.25 / 0.75", "sigma instead of sigma^2"),
+    Mutant("answer_effdim_residual", "numeric_answers", "4 / 4.25 + 1 / 1.25 + 0.25 / 0.5",
+           "0.25 / 4.25 + 0.25 / 1.25 + 0.25 / 0.5", "the noise part sigma^2 / (lambda + sigma^2)"),
+
+    # --- correct alternative forms: full marks
+    Mutant("eq_den_logsumexp", "empirical_denoiser", _SOFTMAX,
+           "logits = -sq_dist / (2 * sigma**2)\n"
+           "    weights = torch.exp(logits - torch.logsumexp(logits, dim=1, keepdim=True))", "manual log-softmax"),
+    Mutant("eq_den_max_shift", "empirical_denoiser", _SOFTMAX,
+           "logits = -sq_dist / (2 * sigma**2)\n"
+           "    kernel = torch.exp(logits - logits.max(dim=1, keepdim=True).values)\n"
+           "    weights = kernel / kernel.sum(dim=1, keepdim=True)", "shift by the row maximum"),
+    Mutant("eq_den_cdist", "empirical_denoiser", "sq_dist = ((x[:, None, :] - data[None, :, :]) ** 2).sum(dim=-1)",
+           "sq_dist = torch.cdist(x, data) ** 2", "squared distances from cdist"),
+    Mutant("eq_den_expanded", "empirical_denoiser", "sq_dist = ((x[:, None, :] - data[None, :, :]) ** 2).sum(dim=-1)",
+           "sq_dist = (x**2).sum(1, keepdim=True) - 2 * x @ data.T + (data**2).sum(1)", "|x|^2 - 2 x.y + |y|^2"),
+    Mutant("eq_score_autograd", "empirical_score", "score = (empirical_denoiser(x, sigma, data) - x) / sigma**2",
+           "with torch.enable_grad():\n"
+           "        xr = x.detach().requires_grad_(True)\n"
+           "        log_p = torch.logsumexp(-((xr[:, None] - data[None]) ** 2).sum(-1) / (2 * sigma**2), dim=1)\n"
+           "        score, = torch.autograd.grad(log_p.sum(), xr)", "the gradient of log p_sigma by autograd"),
+    Mutant("eq_ou_direct", "ou_score", _OU,
+           "    a = math.exp(-t)\n"
+           "    var = 1 - a * a\n"
+           "    w = torch.softmax(-((x[:, None] - a * data[None]) ** 2).sum(-1) / (2 * var), dim=1)\n"
+           "    score = (a * (w @ data) - x) / var\n", "the OU mixture's score written directly"),
+    Mutant("eq_ou_denoiser", "ou_score", _OU,
+           "    sigma2 = math.exp(2 * t) - 1\n"
+           "    xs = math.exp(t) * x\n"
+           "    score = math.exp(t) * (empirical_denoiser(xs, math.sqrt(sigma2), data) - xs) / sigma2\n",
+           "through the denoiser"),
+    Mutant("eq_pf_score", "pf_ode_sample", _SLOPE, "slope = -s_now * empirical_score(x, s_now, data)",
+           "the slope -sigma s(x, sigma) with the score"),
+    Mutant("eq_pf_tensor_levels", "pf_ode_sample", "s_now, s_next = float(sigmas[k]), float(sigmas[k + 1])",
+           "s_now, s_next = sigmas[k], sigmas[k + 1]", "0-dim tensor levels"),
+    Mutant("eq_pf_zip", "pf_ode_sample",
+           "    for k in range(len(sigmas) - 1):\n"
+           "        s_now, s_next = float(sigmas[k]), float(sigmas[k + 1])\n",
+           "    levels = [float(s) for s in sigmas]\n"
+           "    for s_now, s_next in zip(levels[:-1], levels[1:]):\n", "pairs of consecutive levels"),
+    Mutant("eq_mem_sort", "memorised", _TWO,
+           "    ordered = dist.sort(dim=1).values\n"
+           "    d1, d2 = ordered[:, 0], ordered[:, 1]\n", "sort instead of topk"),
+    Mutant("eq_mem_norm", "memorised", "dist = torch.cdist(samples, data)",
+           "dist = (samples[:, None, :] - data[None, :, :]).norm(dim=-1)", "explicit norms"),
+    Mutant("eq_mix_logsumexp", "mixture_score", _MIX,
+           "logits = torch.stack([x @ mean, -(x @ mean)], dim=1) / var\n"
+           "    w = torch.softmax(logits, dim=1)\n"
+           "    score = ((w[:, :1] - w[:, 1:]) * mean - x) / var", "softmax over the two components"),
+    Mutant("eq_mix_sigmoid", "mixture_score", "torch.tanh(x @ mean / var)",
+           "(2 * torch.sigmoid(2 * (x @ mean) / var) - 1)", "tanh(u) = 2 sigmoid(2u) - 1"),
+    Mutant("eq_gd_eigh", "gaussian_denoiser", _GD,
+           "    evals, evecs = torch.linalg.eigh(cov)\n"
+           "    shrink = evals / (evals + sigma**2)\n"
+           "    denoised = mean + ((x - mean) @ evecs) * shrink @ evecs.T\n", "shrinkage in the eigenbasis"),
+    Mutant("eq_gd_residual", "gaussian_denoiser", _GD,
+           "    d = cov.shape[0]\n"
+           "    system = cov + sigma**2 * torch.eye(d, dtype=cov.dtype)\n"
+           "    denoised = x - sigma**2 * torch.linalg.solve(system, (x - mean).T).T\n",
+           "x minus the estimated noise sigma^2 (C + sigma^2 I)^-1 (x - mean)"),
+    Mutant("eq_answers_literals", "numeric_answers", "answer_speciation_time = 0.5 * math.log(3 + 1 - 0.25)",
+           "answer_speciation_time = 0.661", "a rounded literal"),
+    Mutant("eq_answer_collapse_literal", "numeric_answers",
+           "answer_collapse_time = 0.5 * math.log(1 + 2 / (4096 ** (2 / 12) - 1))",
+           "answer_collapse_time = 0.2554", "a rounded literal"),
+]
