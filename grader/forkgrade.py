@@ -178,6 +178,11 @@ def _worker(job_path: str) -> int:
     config.HistoryManager.enabled = False
     config.InteractiveShell.colors = "NoColor"   # the log is read by people, not terminals
     shell = InteractiveShell.instance(config=config)
+    # Tracebacks go to the worker's log, read only when something breaks; the
+    # verdict comes from the exception itself. The default "Context" mode
+    # reads and lays out the source around every frame, which cost more than
+    # the cells themselves in tables where most children raise.
+    shell.InteractiveTB.set_mode("Plain")
     signal.signal(signal.SIGALRM, _on_alarm)
     _warm_up()
 
