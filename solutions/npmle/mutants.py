@@ -133,6 +133,24 @@ MUTANTS = [
     Mutant("answer_g_phi1", "numeric_answers", "2 * math.exp(-0.5) / (1 + math.exp(-2))", "math.exp(-0.5)",
            "phi(1) / phi(0): ignores the other atom"),
 
+    # --- second pass, from the student's side
+    Mutant("fv_density_at_u", "first_variation", "log_p = log_mixture_density(y, atoms, weights)",
+           "log_p = log_mixture_density(u, atoms, weights)", "divides by p_rho(u) instead of p_rho(y_i)"),
+    Mutant("grad_at_atoms", "grad_first_variation", "diff = y[None, :, :] - u[:, None, :]",
+           "diff = y[None, :, :] - atoms[:, None, :]", "the gradient at the atoms whatever u"),
+    Mutant("weights_tau_on_w", "weight_step", "new = weights * g**tau", "new = weights**tau * g",
+           "the exponent on the old weights instead of on g"),
+    Mutant("loc_em_always", "location_step", "atoms + eta * grad_first_variation(y, atoms, weights, atoms)",
+           "atoms + eta * grad_first_variation(y, atoms, weights, atoms) "
+           "/ first_variation(y, atoms, weights, atoms)[:, None]", "always divides the step by g (EM's step times eta)"),
+    Mutant("fit_simultaneous", "wfr_fit", _FIT_LOOP,
+           "        new_atoms = location_step(y, atoms, weights, eta) if geometry in (\"wfr\", \"w\") else atoms\n"
+           "        if geometry in (\"wfr\", \"fr\"):\n"
+           "            weights = weight_step(y, atoms, weights, tau)\n"
+           "        atoms = new_atoms\n", "reweights at the old atoms (simultaneous, not alternating, updates)"),
+    Mutant("cert_start_at_atoms", "certificate", "u = y\n", "u = atoms\n",
+           "starts the searches at the atoms instead of the data"),
+
     # --- correct alternative forms: full marks
     Mutant("eq_lmd_cdist", "log_mixture_density", "sq = ((y[:, None, :] - atoms[None, :, :]) ** 2).sum(dim=2)",
            "sq = torch.cdist(y, atoms) ** 2", "squared distances from cdist"),
