@@ -88,6 +88,8 @@ MUTANTS = [
            "Gaussian base: the width factor of one dimension"),
     Mutant("masses_base_mix_swapped", "geometric_mode_masses", "mixed = (1 - beta) * c**2 + beta * base_std**2",
            "mixed = beta * c**2 + (1 - beta) * base_std**2", "Gaussian base: beta and 1 - beta swapped in the mixed variance"),
+    Mutant("masses_base_norm_of_all_means", "geometric_mode_masses", "(m**2).sum(1)", "(m**2).sum()",
+           "Gaussian base: |m|^2 summed over all components, the same for every mode"),
     # --- quadrature_masses
     Mutant("quad_no_max_shift", "quadrature_masses", "dens = torch.exp(logp - logp.max())", "dens = torch.exp(logp)",
            "exponentiates the unnormalised log-density: overflow at +1000, underflow at -1000"),
@@ -113,6 +115,8 @@ MUTANTS = [
     Mutant("modes_nearest_first_coordinate", "mode_masses", "torch.cdist(x, means.to(x.dtype))",
            "(x[:, None, :1] - means.to(x.dtype)[None, :, :1]).abs().sum(-1)",
            "nearest in the first coordinate only (fine in 1D)"),
+    Mutant("modes_argmin_wrong_axis", "mode_masses", "argmin(dim=1)", "argmin(dim=0)",
+           "the nearest point to each mean instead of the nearest mean to each point"),
     # --- annealed_langevin
     Mutant("anneal_noise_sqrt_h", "annealed_langevin", "math.sqrt(2 * h) * noise", "math.sqrt(h) * noise",
            "noise sqrt(h): a tempered chain"),
@@ -143,6 +147,11 @@ MUTANTS = [
            "starts at beta_1: the first increment beta_1 - beta_0 is lost"),
     Mutant("ais_final_state", "ais_log_weights", _AIS_TERM, "(log_target(path[-1]) - log_base(path[-1]))",
            "every term at the final state"),
+    Mutant("ais_negative_index", "ais_log_weights", _AIS_BODY,
+           "    log_w = torch.zeros(path.shape[1], dtype=path.dtype)\n"
+           "    for l in range(len(betas)):\n"
+           "        log_w = log_w + (betas[l] - betas[l - 1]) * (log_target(path[l]) - log_base(path[l]))\n",
+           "betas[l - 1] at l = 0 is betas[-1] = 1, not beta_0 = 0"),
     # --- numeric answers
     Mutant("answer_share_one_dimension", "numeric_answers", _SHARE,
            "answer_heavy_share = 0.75**0.4 * 0.25**0.6 / (0.75**0.4 * 0.25**0.6 + 0.25**0.4)", "d = 1 in c^(d (1 - beta))"),
@@ -196,6 +205,9 @@ MUTANTS = [
     Mutant("eq_quad_logsumexp_regions", "quadrature_masses", _QUAD_TAIL,
            "    parts = [torch.logsumexp(logp[region == j], dim=0) for j in range(cuts.shape[0] + 1)]\n"
            "    masses = torch.softmax(torch.stack(parts), dim=0)\n", "log-sum-exp per region"),
+    Mutant("eq_quad_trapezoid", "quadrature_masses", _QUAD_TAIL,
+           "    masses = torch.stack([torch.trapezoid(dens * (region == j), grid) for j in range(cuts.shape[0] + 1)])\n"
+           "    masses = masses / masses.sum()\n", "the trapezoidal rule on each region"),
     Mutant("eq_modes_squared_distances", "mode_masses", "torch.cdist(x, means.to(x.dtype)).argmin(dim=1)",
            "((x[:, None, :] - means.to(x.dtype)[None]) ** 2).sum(-1).argmin(dim=1)", "squared distances by broadcasting"),
     Mutant("eq_modes_bincount", "mode_masses",
