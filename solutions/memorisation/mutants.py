@@ -57,6 +57,8 @@ MUTANTS = [
            "rescales x by e^-t instead of e^t"),
     Mutant("ou_factor_inverse", "ou_score", "score = math.exp(t) * empirical_score(",
            "score = math.exp(-t) * empirical_score(", "chain-rule factor e^-t instead of e^t"),
+    Mutant("ou_x_not_rescaled", "ou_score", "empirical_score(math.exp(t) * x,", "empirical_score(x,",
+           "the right noise level, but x is not rescaled by e^t"),
     # --- pf_ode_sample
     Mutant("pf_denoiser_at_next_level", "pf_ode_sample", "empirical_denoiser(x, s_now, data)) / s_now",
            "empirical_denoiser(x, max(s_next, 1e-6), data)) / s_now", "evaluates the denoiser at the next level"),
@@ -72,6 +74,8 @@ MUTANTS = [
            "steps in sigma^2 with the sigma-slope: not the Euler step of the grid"),
     Mutant("pf_in_place", "pf_ode_sample", _STEP, "x += (s_next - s_now) * slope",
            "updates the caller's x in place"),
+    Mutant("pf_log_sigma_steps", "pf_ode_sample", _STEP, "x = x + math.log(max(s_next, 1e-12) / s_now) * slope * s_now",
+           "steps in log sigma: not the pinned Euler step in sigma"),
     # --- memorised
     Mutant("mem_squared_distance", "memorised", "dist = torch.cdist(samples, data)",
            "dist = torch.cdist(samples, data) ** 2", "compares squared distances with the threshold"),
@@ -100,6 +104,8 @@ MUTANTS = [
            "the score's sign"),
     Mutant("mix_tanh_doubled", "mixture_score", "torch.tanh(x @ mean / var)", "torch.tanh(2 * x @ mean / var)",
            "logistic weights confused with tanh: tanh(2u) instead of tanh(u)"),
+    Mutant("mix_sigmoid_no_factor_two", "mixture_score", "torch.tanh(x @ mean / var)",
+           "(2 * torch.sigmoid(x @ mean / var) - 1)", "tanh(u) written as 2 sigmoid(u) - 1"),
     # --- gaussian_denoiser
     Mutant("gd_sigma_not_squared", "gaussian_denoiser", "sigma**2 * torch.eye", "sigma * torch.eye",
            "C + sigma I instead of C + sigma^2 I"),
@@ -185,4 +191,15 @@ MUTANTS = [
     Mutant("eq_answer_collapse_literal", "numeric_answers",
            "answer_collapse_time = 0.5 * math.log(1 + 2 / (4096 ** (2 / 12) - 1))",
            "answer_collapse_time = 0.2554", "a rounded literal"),
+    Mutant("eq_gd_inverse", "gaussian_denoiser",
+           "    solved = torch.linalg.solve(system, (x - mean).T)\n    denoised = mean + (cov @ solved).T\n",
+           "    denoised = mean + (x - mean) @ (cov @ torch.linalg.inv(system)).T\n", "an explicit inverse"),
+    Mutant("eq_pf_affine", "pf_ode_sample", _STEP,
+           "x = x * (s_next / s_now) + (1 - s_next / s_now) * (x - s_now * slope)",
+           "the Euler step as an interpolation between x and D(x)"),
+    Mutant("eq_den_broadcast_sum", "empirical_denoiser", "denoised = weights @ data",
+           "denoised = (weights[:, :, None] * data[None]).sum(dim=1)", "weighted sum by broadcasting"),
+    Mutant("eq_mix_expm1", "mixture_score", "var = s2 * a**2 + 1 - a**2", "var = 1 + (s2 - 1) * math.exp(-2 * t)",
+           "the variance regrouped"),
+    Mutant("eq_ou_expm1", "ou_score", "math.sqrt(math.exp(2 * t) - 1)", "math.sqrt(math.expm1(2 * t))", "expm1"),
 ]
