@@ -21,6 +21,16 @@ def test_book_has_a_home_page_and_every_page_of_the_toc(html):
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("book")  # one worker builds the book once for all of them
+def test_tables_that_chapters_compute_are_rendered_as_tables(html):
+    # myst-nb renders a cell's Markdown output as CommonMark unless the cell asks
+    # for `mystnb: markdown_format: myst`, and CommonMark prints a pipe table as text.
+    for page in sorted((html / "chapters").glob("*.html")):
+        rows = re.findall(r"<p>\|[^<]*\|", page.read_text())
+        assert not rows, f"{page.name}: a table printed as text ({rows[0][:60]}...): give its cell `mystnb: markdown_format: myst`"
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("book")  # one worker builds the book once for all of them
 def test_flow_matching_chapter_shows_executed_figures_and_no_errors(html):
     page = (html / "chapters" / "flow_matching.html").read_text()
     images = re.findall(r'<img[^>]+src="([^"]+)"', page)

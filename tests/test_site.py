@@ -281,9 +281,9 @@ def test_next_sidebar_and_previous_links_navigate_in_the_browser(book):
     page.goto(book.base + f"{TOC_PAGES[0]}.html", wait_until="domcontentloaded")
     page.locator("a.right-next").click()
     page.wait_for_url(book.base + f"{TOC_PAGES[1]}.html", wait_until="domcontentloaded")
-    page.locator("nav.bd-docs-nav").get_by_role("link", name="Research track", exact=True).click()
+    page.locator("nav.bd-docs-nav").get_by_role("link", name="The research track", exact=True).click()
     page.wait_for_url(book.base + "research.html", wait_until="domcontentloaded")
-    assert page.locator("h1").first.inner_text().startswith("Research")
+    assert page.locator("h1").first.inner_text().startswith("The research track")
     page.locator("a.left-prev").click()
     before_research = TOC_PAGES[TOC_PAGES.index("research") - 1]
     page.wait_for_url(book.base + f"{before_research}.html", wait_until="domcontentloaded")
