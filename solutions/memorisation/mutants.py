@@ -203,3 +203,111 @@ MUTANTS = [
            "the variance regrouped"),
     Mutant("eq_ou_expm1", "ou_score", "math.sqrt(math.exp(2 * t) - 1)", "math.sqrt(math.expm1(2 * t))", "expm1"),
 ]
+
+# --- red-team pass (issue 14): written from the released notebook, before reading the list above
+_SQ = "sq_dist = ((x[:, None, :] - data[None, :, :]) ** 2).sum(dim=-1)"
+MUTANTS += [
+    Mutant("den_global_max_shift", "empirical_denoiser", _SOFTMAX,
+           "logits = -sq_dist / (2 * sigma**2)\n"
+           "    kernel = torch.exp(logits - logits.max())\n"
+           "    weights = kernel / kernel.sum(dim=1, keepdim=True)",
+           "shifts by the largest exponent of the whole matrix, not of each row: far rows underflow"),
+    Mutant("den_hardcoded_2d", "empirical_denoiser", _SQ,
+           "sq_dist = (x[:, None, 0] - data[None, :, 0]) ** 2 + (x[:, None, 1] - data[None, :, 1]) ** 2",
+           "distances written for d = 2 only"),
+    Mutant("den_sigma_in_softmax_sqrt", "empirical_denoiser", "(2 * sigma**2)", "(2 * sigma**2) ** 0.5",
+           "sqrt(2) sigma in the exponent's denominator"),
+    Mutant("ou_direct_weights_unscaled", "ou_score", _OU,
+           "    a = math.exp(-t)\n"
+           "    var = 1 - a * a\n"
+           "    w = torch.softmax(-((x[:, None] - data[None]) ** 2).sum(-1) / (2 * var), dim=1)\n"
+           "    score = (a * (w @ data) - x) / var\n",
+           "direct form whose weights forget the e^-t of the component means"),
+    Mutant("ou_direct_weights_no_half", "ou_score", _OU,
+           "    a = math.exp(-t)\n"
+           "    var = 1 - a * a\n"
+           "    w = torch.softmax(-((x[:, None] - a * data[None]) ** 2).sum(-1) / var, dim=1)\n"
+           "    score = (a * (w @ data) - x) / var\n",
+           "direct form with exp(-|x - a y|^2 / Delta): the 1/2 dropped in the weights"),
+    Mutant("ou_delta_no_two", "ou_score", "math.sqrt(math.exp(2 * t) - 1)", "math.sqrt(math.exp(t) - 1)",
+           "e^t - 1 instead of e^2t - 1"),
+    Mutant("pf_stops_before_zero", "pf_ode_sample", "        slope = (x - empirical_denoiser",
+           "        if s_next == 0:\n"
+           "            break\n"
+           "        slope = (x - empirical_denoiser",
+           "avoids the last level 0 and returns the points at sigma_(K-1)"),
+    Mutant("pf_heun", "pf_ode_sample", _STEP,
+           "x_pred = x + (s_next - s_now) * slope\n"
+           "        if s_next > 0:\n"
+           "            slope = 0.5 * (slope + (x_pred - empirical_denoiser(x_pred, s_next, data)) / s_next)\n"
+           "        x = x + (s_next - s_now) * slope",
+           "Heun steps where Euler steps are asked for"),
+    Mutant("pf_divide_next_level", "pf_ode_sample", _SLOPE,
+           "slope = (x - empirical_denoiser(x, s_now, data)) / max(s_next, 1e-3)",
+           "divides by the next level"),
+    Mutant("mem_threshold_inclusive", "memorised", "mask = d1 < threshold", "mask = d1 <= threshold",
+           "d_1 <= tau where d_1 < tau is asked for"),
+    Mutant("mem_ratio_inclusive", "memorised", "(d1 < ratio * d2)", "(d1 <= ratio * d2)",
+           "d_1 <= r d_2 where d_1 < r d_2 is asked for"),
+    Mutant("mem_ratio_squared", "memorised", "(d1 < ratio * d2)", "(d1**2 < ratio * d2**2)",
+           "the ratio test on squared distances with r, not r^2"),
+    Mutant("mem_second_is_unsorted_column", "memorised", "d1, d2 = two[:, 0], two[:, 1]",
+           "d1, d2 = two[:, 0], dist[:, 1]", "d_2 read from the distance matrix's second column"),
+    Mutant("mix_tanh_undecayed_mean", "mixture_score", "torch.tanh(x @ mean / var)", "torch.tanh(x @ m / var)",
+           "the tanh's argument uses m instead of e^-t m"),
+    Mutant("mix_naive_exp", "mixture_score", _MIX,
+           "e_plus, e_minus = torch.exp(x @ mean / var), torch.exp(-(x @ mean) / var)\n"
+           "    score = (mean * ((e_plus - e_minus) / (e_plus + e_minus))[:, None] - x) / var",
+           "the weights as a ratio of raw exponentials: overflow far from the origin"),
+    Mutant("mix_tanh_half", "mixture_score", "torch.tanh(x @ mean / var)", "torch.tanh(x @ mean / (2 * var))",
+           "tanh(u / 2) instead of tanh(u)"),
+    Mutant("gd_diagonal_only", "gaussian_denoiser", _GD,
+           "    lam = torch.diagonal(cov)\n"
+           "    denoised = mean + (x - mean) * lam / (lam + sigma**2)\n",
+           "shrinks coordinate by coordinate with the diagonal of C only"),
+    Mutant("gd_sigma_added_everywhere", "gaussian_denoiser", "system = cov + sigma**2 * torch.eye(d, dtype=cov.dtype)",
+           "system = cov + sigma**2", "C + sigma^2 added to every entry, not the diagonal"),
+    Mutant("gd_detached", "gaussian_denoiser", "solve(system, (x - mean).T)", "solve(system, (x - mean).T.detach())",
+           "breaks the graph: the Jacobian by autograd is zero"),
+    Mutant("gd_eye_float64", "gaussian_denoiser", "torch.eye(d, dtype=cov.dtype)", "torch.eye(d, dtype=torch.float64)",
+           "the identity in float64 whatever the dtype of the inputs"),
+    Mutant("answer_speciation_ignores_noise", "numeric_answers", "0.5 * math.log(3 + 1 - 0.25)",
+           "0.5 * math.log(3 / 0.25)", "compares |m|^2 with s^2 only, ignoring the added noise"),
+    Mutant("answer_collapse_no_half", "numeric_answers", "0.5 * math.log(1 + 2 / (4096 ** (2 / 12) - 1))",
+           "math.log(1 + 2 / (4096 ** (2 / 12) - 1))", "forgets the 1/2 of t = (1/2) log(...)"),
+    Mutant("answer_collapse_undecayed_variance", "numeric_answers",
+           "0.5 * math.log(1 + 2 / (4096 ** (2 / 12) - 1))", "-0.5 * math.log(1 - 2 / (4096 ** (2 / 12) - 1))",
+           "Gamma_t = 2 + Delta_t: the data variance not multiplied by e^-2t"),
+    # correct alternatives
+    Mutant("eq_den_float64_inside", "empirical_denoiser", _SOFTMAX,
+           "weights = torch.softmax(-sq_dist.double() / (2 * sigma**2), dim=1).to(x.dtype)",
+           "the weights computed in float64 and cast back to the input dtype"),
+    Mutant("eq_ou_scaled_data", "ou_score", _OU,
+           "    score = empirical_score(x, math.sqrt(1 - math.exp(-2 * t)), math.exp(-t) * data)\n",
+           "the variance-exploding score at sigma^2 = Delta_t with the training points scaled by e^-t"),
+    Mutant("eq_mem_kthvalue", "memorised", _TWO,
+           "    d1 = dist.min(dim=1).values\n"
+           "    d2 = dist.kthvalue(2, dim=1).values\n", "min and kthvalue"),
+    Mutant("eq_mem_squared_both", "memorised", "    mask = d1 < threshold\n"
+           "    if ratio is not None:\n"
+           "        mask = mask & (d1 < ratio * d2)\n",
+           "    mask = d1**2 < threshold**2\n"
+           "    if ratio is not None:\n"
+           "        mask = mask & (d1**2 < ratio**2 * d2**2)\n", "squared distances against tau^2 and r^2"),
+    Mutant("eq_mix_autograd", "mixture_score", _MIX,
+           "with torch.enable_grad():\n"
+           "        xr = x.detach().requires_grad_(True)\n"
+           "        lp = torch.logsumexp(torch.stack([-((xr - mean) ** 2).sum(1), -((xr + mean) ** 2).sum(1)]) / (2 * var), dim=0)\n"
+           "        score, = torch.autograd.grad(lp.sum(), xr)", "the gradient of log p_t by autograd"),
+    Mutant("eq_gd_row_solve", "gaussian_denoiser", _GD,
+           "    system = cov + sigma**2 * torch.eye(cov.shape[0], dtype=cov.dtype)\n"
+           "    denoised = mean + (x - mean) @ torch.linalg.solve(system, cov)\n",
+           "row form (x - mean) (C + sigma^2 I)^-1 C (C and the system commute)"),
+    Mutant("eq_gd_cholesky", "gaussian_denoiser", _GD,
+           "    system = cov + sigma**2 * torch.eye(cov.shape[0], dtype=cov.dtype)\n"
+           "    chol = torch.linalg.cholesky(system)\n"
+           "    denoised = mean + (cov @ torch.cholesky_solve((x - mean).T, chol)).T\n",
+           "a Cholesky solve of the positive definite system"),
+    Mutant("eq_answer_speciation_expression", "numeric_answers", "0.5 * math.log(3 + 1 - 0.25)",
+           "math.log(math.sqrt(15 / 4))", "log sqrt(15/4)"),
+]
