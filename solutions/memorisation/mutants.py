@@ -311,3 +311,23 @@ MUTANTS += [
     Mutant("eq_answer_speciation_expression", "numeric_answers", "0.5 * math.log(3 + 1 - 0.25)",
            "math.log(math.sqrt(15 / 4))", "log sqrt(15/4)"),
 ]
+
+# in-place edits of the caller's arguments (the text forbids them)
+MUTANTS += [
+    Mutant("score_in_place", "empirical_score", "score = (empirical_denoiser(x, sigma, data) - x) / sigma**2",
+           "x -= empirical_denoiser(x, sigma, data)\n"
+           "    score = -x / sigma**2", "reuses the caller's x as a buffer for x - D"),
+    Mutant("ou_rescale_in_place", "ou_score", "score = math.exp(t) * empirical_score(math.exp(t) * x, sigma, data)",
+           "x *= math.exp(t)\n"
+           "    score = math.exp(t) * empirical_score(x, sigma, data)", "rescales the caller's x in place"),
+    Mutant("mix_in_place", "mixture_score", _MIX,
+           "x -= mean * torch.tanh(x @ mean / var)[:, None]\n"
+           "    score = -x / var", "reuses the caller's x as a buffer"),
+    Mutant("gd_centre_in_place", "gaussian_denoiser", "solved = torch.linalg.solve(system, (x - mean).T)",
+           "x -= mean\n"
+           "    solved = torch.linalg.solve(system, x.T)", "centres the caller's x in place"),
+    Mutant("mem_samples_in_place", "memorised", "dist = torch.cdist(samples, data)",
+           "samples -= data.mean(dim=0)\n"
+           "    data = data - data.mean(dim=0)\n"
+           "    dist = torch.cdist(samples, data)", "centres both sets, the caller's samples in place"),
+]
