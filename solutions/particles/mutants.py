@@ -150,4 +150,127 @@ MUTANTS = [
            "(1 + (n - 1) * torch.exp(beta * (rho - 1)))", "e^beta divided out of SA's ratio"),
     Mutant("eq_answers_expressions", "numeric_answers", "answer_angle = 0.7050",
            "answer_angle = 2 * math.atan(math.exp(-1))", "the exact expression"),
+    # --- second pass from the student's side (red team, issue 14)
+    Mutant("proj_in_place_y", "tangent_projection", "proj = y - inner * x", "proj = y.sub_(inner * x)",
+           "subtracts in place: the caller's y is overwritten"),
+    Mutant("usa_over_d", "usa_field", "n = x.shape[0]", "n = x.shape[1]",
+           "divides by the dimension d instead of the number of tokens n"),
+    Mutant("usa_shifted_exponent", "usa_field", "torch.exp(beta * (x @ x.T))", "torch.exp(beta * (x @ x.T - 1))",
+           "borrows the energy's -1: every weight is off by e^-beta"),
+    Mutant("sa_beta_outside_softmax", "sa_field", "torch.softmax(beta * (x @ x.T), dim=1)",
+           "beta * torch.softmax(x @ x.T, dim=1)", "multiplies the weights by beta instead of the logits"),
+    Mutant("step_in_place", "sphere_step", "y = x + h * v", "y = x.add_(h * v)",
+           "adds in place: the caller's x is overwritten"),
+    Mutant("step_projects_v", "sphere_step", "y = x + h * v", "y = x + h * (v - (x * v).sum(dim=1, keepdim=True) * x)",
+           "projects v onto the tangent space first (the text says not to assume v tangent)"),
+    Mutant("step_minus", "sphere_step", "y = x + h * v", "y = x - h * v", "steps against the velocity"),
+    Mutant("step_geodesic", "sphere_step", "x_next = y / y.norm(dim=1, keepdim=True)",
+           "s = v.norm(dim=1, keepdim=True)\n    x_next = torch.cos(h * s) * x + torch.sin(h * s) * v / s",
+           "the exponential map (a geodesic step) instead of the normalised Euler step"),
+    Mutant("sim_extra_step", "simulate",
+           "    path = [x0]\n    for _ in range(n_steps):\n        x = sphere_step(x, field(x, beta), h)\n        path.append(x)\n",
+           "    path = []\n    for _ in range(n_steps + 1):\n        path.append(x)\n        x = sphere_step(x, field(x, beta), h)\n",
+           "records the path right but returns the configuration after n_steps + 1 steps"),
+    Mutant("sim_step_from_x0", "simulate", "x = sphere_step(x, field(x, beta), h)", "x = sphere_step(x0, field(x, beta), h)",
+           "every step starts again from x0"),
+    Mutant("sim_path_aliased", "simulate", "x = sphere_step(x, field(x, beta), h)",
+           "x = x.clone() if x is x0 else x\n        x.copy_(sphere_step(x, field(x, beta), h))",
+           "updates one tensor in place: every entry of the path after x0 is the final configuration"),
+    Mutant("energy_half_exponent", "energy", "torch.exp(beta * (gram - 1))", "torch.exp(beta * (gram - 1) / 2)",
+           "exp(-beta ||x_i - x_j||^2 / 4): the 1/2 of the squared distance counted twice"),
+    Mutant("energy_n_times_n_minus_1", "energy", ".sum() / n**2", ".sum() / (n * (n - 1))",
+           "the n(n - 1) of the off-diagonal pairs with the diagonal still included"),
+    Mutant("clusters_le_eps", "cluster_sizes", "torch.cdist(x, x) < eps", "torch.cdist(x, x) <= eps",
+           "links at distance exactly eps (the text says ||x_i - x_j|| < eps)"),
+    Mutant("clusters_ten_rounds", "cluster_sizes", "for _ in range(n):", "for _ in range(10):",
+           "a fixed number of propagation rounds: a chain longer than 10 links is split"),
+    Mutant("clusters_log_rounds", "cluster_sizes", "for _ in range(n):", "for _ in range(int(math.log2(n)) + 1):",
+           "log2(n) rounds of plain propagation (enough only with pointer jumping)"),
+    Mutant("clusters_tensor", "cluster_sizes", "sorted(counts.tolist(), reverse=True)", "counts.sort(descending=True).values",
+           "returns a tensor, not the list of ints the text asks for"),
+    Mutant("causal_mask_before_beta", "causal_field", _CAUSAL_MASK,
+           "    future = torch.triu(torch.ones(n, n, dtype=torch.bool), diagonal=1)\n"
+           "    attention = torch.softmax(beta * (x @ x.T).masked_fill(future, -1e9), dim=1)\n",
+           "masks with -1e9 before multiplying by beta: at beta = 0 the mask vanishes"),
+    Mutant("equi_always_sa", "equiangular_rate", "if normalised:", "if True:", "ignores normalised: always SA"),
+    Mutant("equi_usa_over_n_minus_1", "equiangular_rate", "rate = 2 * growth / n", "rate = 2 * growth / (n - 1)",
+           "USA divided by the n - 1 other tokens"),
+    Mutant("answer_angle_degrees", "numeric_answers", "answer_angle = 0.7050", "answer_angle = 40.39",
+           "the angle in degrees"),
+    Mutant("answer_time_half", "numeric_answers", "answer_time = 0.6931", "answer_time = 0.3466",
+           "drops the factor 2 of d<x_1, x_2>/dt: (1/2) log 2"),
+    Mutant("answer_plateau_largest_share", "numeric_answers", "answer_plateau = 0.38", "answer_plateau = 0.5",
+           "the largest cluster's share n_1 / n"),
+    # --- correct alternative forms (red team)
+    Mutant("eq_proj_eye_promoted", "tangent_projection", "proj = y - inner * x",
+           "proj = ((torch.eye(x.shape[1]) - x[:, :, None] * x[:, None, :]) @ y[:, :, None])[:, :, 0]",
+           "I - x x^T with a float32 identity: type promotion keeps float64 inputs in float64"),
+    Mutant("eq_proj_divides_by_norm2", "tangent_projection", "proj = y - inner * x",
+           "proj = y - inner / (x * x).sum(dim=1, keepdim=True) * x", "the projection for any nonzero x"),
+    Mutant("eq_proj_outer_matrix", "tangent_projection", "proj = y - inner * x",
+           "eye = torch.eye(x.shape[1], dtype=x.dtype)\n"
+           "    proj = ((eye - x[:, :, None] * x[:, None, :]) @ y[:, :, None]).squeeze(-1)",
+           "I - x x^T as a batch of matrices"),
+    Mutant("eq_sa_shift_by_beta", "sa_field", "attention = torch.softmax(beta * (x @ x.T), dim=1)",
+           "w = torch.exp(beta * (x @ x.T - 1))\n    attention = w / w.sum(dim=1, keepdim=True)",
+           "the largest logit of a row is beta (the diagonal): subtract it"),
+    Mutant("eq_sa_sdpa", "sa_field",
+           "attention = torch.softmax(beta * (x @ x.T), dim=1)\n    v = tangent_projection(x, attention @ x)",
+           "y = torch.nn.functional.scaled_dot_product_attention(x[None], x[None], x[None], scale=beta)[0]\n"
+           "    v = tangent_projection(x, y)", "the library attention with scale beta"),
+    Mutant("eq_step_vector_norm", "sphere_step", "x_next = y / y.norm(dim=1, keepdim=True)",
+           "x_next = y / torch.sqrt((y * y).sum(dim=-1, keepdim=True))", "the norm written out"),
+    Mutant("eq_sim_inline_step", "simulate", "x = sphere_step(x, field(x, beta), h)",
+           "y = x + h * field(x, beta)\n        x = y / y.norm(dim=1, keepdim=True)",
+           "the step written inline instead of calling sphere_step"),
+    Mutant("eq_energy_mean_distances", "energy", "e = torch.exp(beta * (gram - 1)).sum() / n**2",
+           "e = torch.exp(-beta * torch.cdist(x, x) ** 2 / 2).mean()", "<x_i, x_j> - 1 = -||x_i - x_j||^2 / 2, and a mean"),
+    Mutant("eq_clusters_until_stable", "cluster_sizes", _LOOP,
+           "    while True:\n"
+           "        new = torch.where(linked, labels[None, :], n).min(dim=1).values\n"
+           "        new = new[new]\n"
+           "        if torch.equal(new, labels):\n"
+           "            break\n"
+           "        labels = new\n",
+           "propagate with pointer jumping until nothing changes"),
+    Mutant("eq_clusters_union_find", "cluster_sizes", _LOOP + "    counts = torch.unique(labels, return_counts=True)[1]\n",
+           "    import collections\n"
+           "    parent = list(range(n))\n"
+           "    def root(i):\n"
+           "        while parent[i] != i:\n"
+           "            i = parent[i]\n"
+           "        return i\n"
+           "    for i, j in linked.nonzero().tolist():\n"
+           "        parent[root(i)] = root(j)\n"
+           "    counts = torch.tensor(list(collections.Counter(root(i) for i in range(n)).values()))\n",
+           "union-find with Python loops"),
+    Mutant("eq_causal_additive_mask", "causal_field", _CAUSAL_MASK,
+           "    past = torch.tril(torch.ones(n, n, dtype=x.dtype))\n"
+           "    attention = torch.softmax(logits - 1e30 * (1 - past), dim=1)\n",
+           "an additive large negative mask after the factor beta"),
+    Mutant("eq_causal_sdpa", "causal_field", _CAUSAL_MASK + "    v = tangent_projection(x, attention @ x)\n",
+           "    y = torch.nn.functional.scaled_dot_product_attention(x[None], x[None], x[None], is_causal=True, scale=beta)[0]\n"
+           "    v = tangent_projection(x, y)\n", "the library causal attention"),
+    Mutant("eq_equi_unfactored", "equiangular_rate", "growth = torch.exp(beta * rho) * (1 - rho) * (1 + (n - 1) * rho)",
+           "growth = torch.exp(beta * rho) * (1 + (n - 2) * rho) - (n - 1) * rho**2 * torch.exp(beta * rho)",
+           "<v_1, x_2> before factoring"),
+    Mutant("eq_answer_three_digits", "numeric_answers", "answer_time = 0.6931", "answer_time = 0.693",
+           "three significant digits, as the text allows"),
+    Mutant("eq_equi_float32_constant", "equiangular_rate", "math.exp(beta)", "torch.exp(torch.tensor(beta))",
+           "e^beta as a float32 tensor: float64 rho stays float64, the constant carries float32 rounding"),
+    Mutant("eq_clusters_gram", "cluster_sizes", "torch.cdist(x, x) < eps", "2 - 2 * (x @ x.T) < eps**2",
+           "||x_i - x_j||^2 = 2 - 2 <x_i, x_j> for unit rows"),
+    Mutant("eq_sa_distance_softmax", "sa_field", "torch.softmax(beta * (x @ x.T), dim=1)",
+           "torch.softmax(-beta * torch.cdist(x, x) ** 2 / 2, dim=1)",
+           "logits shifted by -beta in every row: -beta ||x_i - x_j||^2 / 2"),
+    Mutant("eq_causal_manual", "causal_field", _CAUSAL_MASK,
+           "    w = torch.exp(logits - beta) * torch.tril(torch.ones(n, n, dtype=x.dtype))\n"
+           "    attention = w / w.sum(dim=1, keepdim=True)\n",
+           "masked exponentials renormalised, shifted by the row maximum beta"),
+    Mutant("eq_sim_preallocated", "simulate",
+           "    path = [x0]\n    for _ in range(n_steps):\n        x = sphere_step(x, field(x, beta), h)\n        path.append(x)\n",
+           "    out = x0.new_empty((n_steps + 1,) + tuple(x0.shape))\n    out[0] = x0\n"
+           "    for k in range(n_steps):\n        x = sphere_step(x, field(x, beta), h)\n        out[k + 1] = x\n"
+           "    path = list(out)\n",
+           "a preallocated path tensor"),
 ]
