@@ -226,3 +226,136 @@ MUTANTS = [
     Mutant("eq_answers_literals", "numeric_answers", _SHARE, "answer_heavy_share = 0.1135", "a rounded literal"),
     Mutant("eq_answer_equal_beta_literal", "numeric_answers", _EQUAL, "answer_equal_beta = 0.9266", "a rounded literal"),
 ]
+
+# Red-team pass (issue 14): bugs and correct forms written from the student's side of the released text.
+_MODES_TAIL = "    masses = torch.zeros(means.shape[0], dtype=x.dtype).index_add_(0, nearest, weights)\n"
+MUTANTS += [
+    # --- geometric_score
+    Mutant("geo_flat_untempered", "geometric_score", _GEO,
+           "    score = target.score(x) if base_std is None else beta * target.score(x)\n"
+           "    if base_std is not None:\n"
+           "        score = score - (1 - beta) * x / base_std**2\n",
+           "flat base: p^beta handled as p (the tempering forgotten only in the None branch)"),
+    # --- convolution_score
+    Mutant("conv_first_coordinate_only", "convolution_score", "(diff**2).sum(-1) / (2 * var)",
+           "diff[..., 0] ** 2 / (2 * var)", "squared distance of the first coordinate only (fine in 1D)"),
+    Mutant("conv_pull_unblurred", "convolution_score", "diff / var[None, :, None]",
+           "diff / (target.stds.to(x.dtype) ** 2)[None, :, None]",
+           "blurred responsibilities but the clean components' pulls (m_k - x) / c_k^2"),
+    Mutant("conv_normaliser_variance_power", "convolution_score", "0.5 * x.shape[1] * torch.log(var)",
+           "x.shape[1] * torch.log(var)", "normalising factor (c^2 + sigma^2)^(-d), the variance where the std belongs"),
+    # --- geometric_mode_masses
+    Mutant("masses_base_ignored", "geometric_mode_masses", "    if base_std is not None:\n", "    if False:\n",
+           "the Gaussian base ignored: always the flat-base formula"),
+    Mutant("masses_base_no_component_normaliser", "geometric_mode_masses", _MASS_BASE,
+           "        lam = (1 - beta) / base_std**2 + beta / c**2\n"
+           "        sq = (m**2).sum(1)\n"
+           "        log_mass = (beta * torch.log(w) - 0.5 * d * torch.log(lam)\n"
+           "                    - beta * sq / (2 * c**2) + (beta / c**2) ** 2 * sq / (2 * lam))\n",
+           "Gaussian base, precision form: the component's factor c_k^(-d beta) of N(m_k, c_k^2 I)^beta dropped"),
+    Mutant("masses_base_square_not_halved", "geometric_mode_masses", _MASS_BASE,
+           "        lam = (1 - beta) / base_std**2 + beta / c**2\n"
+           "        sq = (m**2).sum(1)\n"
+           "        log_mass = (beta * torch.log(w) - d * beta * torch.log(c) - 0.5 * d * torch.log(lam)\n"
+           "                    - beta * sq / (2 * c**2) + (beta / c**2) ** 2 * sq / lam)\n",
+           "Gaussian base: completing the square gives |b|^2 / (2 lambda), written |b|^2 / lambda"),
+    Mutant("masses_float32", "geometric_mode_masses", "torch.softmax(log_mass, dim=0)",
+           "torch.softmax(log_mass.float(), dim=0)", "float32 masses where float64 is asked"),
+    Mutant("masses_width_exponent_beta", "geometric_mode_masses", "d * (1 - beta) * torch.log(c)",
+           "d * beta * torch.log(c)", "c_k^(d beta): beta and 1 - beta swapped in the width factor"),
+    # --- quadrature_masses
+    Mutant("quad_shift_per_region", "quadrature_masses", _QUAD_TAIL,
+           "    parts = [torch.exp(logp[region == j] - logp[region == j].max()).sum() for j in range(cuts.shape[0] + 1)]\n"
+           "    masses = torch.stack(parts)\n"
+           "    masses = masses / masses.sum()\n",
+           "each region exponentiated after subtracting its own maximum: the regions lose their relative scale"),
+    # --- mode_masses
+    Mutant("modes_weights_sign", "mode_masses", "torch.softmax(log_weights.to(x.dtype), dim=0)",
+           "torch.softmax(-log_weights.to(x.dtype), dim=0)", "weights exp(-l_i)"),
+    Mutant("modes_bincount_short", "mode_masses", _MODES_TAIL,
+           "    masses = torch.bincount(nearest, weights=weights).to(x.dtype)\n",
+           "bincount without minlength: trailing empty modes disappear"),
+    Mutant("modes_weights_dtype", "mode_masses",
+           "        weights = torch.softmax(log_weights.to(x.dtype), dim=0)\n" + _MODES_TAIL,
+           "        weights = torch.softmax(log_weights, dim=0)\n"
+           "    masses = torch.zeros(means.shape[0], dtype=weights.dtype).index_add_(0, nearest, weights)\n",
+           "weighted masses in the dtype of the log-weights, not of x"),
+    Mutant("modes_dot_product", "mode_masses", "torch.cdist(x, means.to(x.dtype)).argmin(dim=1)",
+           "(x @ means.to(x.dtype).T).argmax(dim=1)", "largest inner product instead of nearest mean"),
+    # --- annealed_langevin
+    Mutant("anneal_path_aliases", "annealed_langevin", "    x = x0\n" + "    path = [x0]\n",
+           "    x = x0.clone()\n    path = [x0]\n    for level, h in zip(levels, step_sizes):\n"
+           "        for _ in range(n_steps):\n"
+           "            noise = " + _NOISE + "\n"
+           "            x += h * score(x, level) + math.sqrt(2 * h) * noise\n"
+           "        path.append(x)\n    return torch.stack(path) if return_path else x\n",
+           "in-place updates of a copy: every saved state of the path is the same tensor, the final one"),
+    Mutant("anneal_score_after_noise", "annealed_langevin", _STEP,
+           "            x = x + math.sqrt(2 * h) * noise\n            x = x + h * score(x, level)\n",
+           "the drift evaluated after the noise is added"),
+    Mutant("anneal_level_index", "annealed_langevin", "zip(levels, step_sizes)",
+           "zip(range(len(levels)), step_sizes)", "the level's index passed to score instead of the level"),
+    Mutant("anneal_noise_once_per_level", "annealed_langevin",
+           "        for _ in range(n_steps):\n            noise = " + _NOISE + "\n",
+           "        noise = " + _NOISE + "\n        for _ in range(n_steps):\n",
+           "one noise draw per level, reused at every step"),
+    # --- ais_log_weights
+    Mutant("ais_averaged", "ais_log_weights", "        beta_prev = beta\n",
+           "        beta_prev = beta\n    log_w = log_w / len(betas)\n", "the sum divided by L"),
+    Mutant("ais_cheat_zeros", "ais_log_weights", "    for l, beta in enumerate(betas):\n",
+           "    for l, beta in enumerate([]):\n", "returns zeros, as in the visible test"),
+    # --- numeric answers
+    Mutant("answer_share_light_mode", "numeric_answers", _SHARE,
+           "answer_heavy_share = 0.25**0.4 / (0.75**0.4 * 0.25**1.8 + 0.25**0.4)", "the light mode's share"),
+    Mutant("answer_noise_variance", "numeric_answers", _NOISE_ANS, "answer_unimodal_noise = 2.5**2 - 0.5**2",
+           "sigma^2 given for sigma"),
+    Mutant("answer_beta_complement", "numeric_answers", _EQUAL,
+           "answer_equal_beta = math.log(3) / (math.log(3) + 10 * math.log(4))", "1 - beta"),
+
+    # --- correct alternative forms
+    Mutant("eq_geo_scaled_first", "geometric_score", "score - (1 - beta) * x / base_std**2",
+           "score - ((1 - beta) / base_std**2) * x", "the coefficient computed first"),
+    Mutant("eq_conv_autograd_logsumexp", "convolution_score", _CONV_TAIL,
+           "    with torch.enable_grad():\n"
+           "        xr = x.detach().requires_grad_(True)\n"
+           "        dr = means[None, :, :] - xr[:, None, :]\n"
+           "        lj = torch.log(target.weights.to(x.dtype)) - (dr**2).sum(-1) / (2 * var) - 0.5 * x.shape[1] * torch.log(var)\n"
+           "        score = torch.autograd.grad(torch.logsumexp(lj, dim=1).sum(), xr)[0]\n",
+           "autograd of the log-density of the blurred mixture, written with logsumexp"),
+    Mutant("eq_masses_logsumexp_normalise", "geometric_mode_masses", "masses = torch.softmax(log_mass, dim=0)",
+           "masses = (log_mass - log_mass.max()).exp()\n    masses = masses / masses.sum()",
+           "shift by the maximum, exponentiate, normalise"),
+    Mutant("eq_quad_searchsorted", "quadrature_masses", "torch.bucketize(grid, cuts.to(grid.dtype))",
+           "torch.searchsorted(cuts.to(grid.dtype), grid)", "searchsorted"),
+    Mutant("eq_modes_one_hot", "mode_masses", _MODES_TAIL,
+           "    masses = torch.nn.functional.one_hot(nearest, means.shape[0]).to(x.dtype).T @ weights\n",
+           "one-hot matrix times the weights"),
+    Mutant("eq_modes_max_shift", "mode_masses", "weights = torch.softmax(log_weights.to(x.dtype), dim=0)",
+           "weights = torch.exp(log_weights.to(x.dtype) - log_weights.max().to(x.dtype))\n"
+           "        weights = weights / weights.sum()", "subtract the maximum, exponentiate, normalise"),
+    Mutant("eq_anneal_split_update", "annealed_langevin", _STEP,
+           "            drift = h * score(x, level)\n            x = x + drift\n"
+           "            x = x + math.sqrt(2 * h) * noise\n", "drift then noise, both at the same x"),
+    Mutant("eq_ais_summation_by_parts", "ais_log_weights", _AIS_BODY,
+           "    f = [log_target(p) - log_base(p) for p in path]\n"
+           "    b = [float(v) for v in betas]\n"
+           "    log_w = sum(b[l] * f[l] for l in range(len(b))) - sum(b[l - 1] * f[l] for l in range(1, len(b)))\n",
+           "the two sums sum_l beta_l f(x^(l-1)) and sum_l beta_(l-1) f(x^(l-1)) taken apart"),
+    Mutant("eq_answer_noise_literal", "numeric_answers", _NOISE_ANS, "answer_unimodal_noise = 2.449",
+           "a rounded literal"),
+]
+
+MUTANTS += [
+    Mutant("conv_normaliser_n_for_d", "convolution_score", "0.5 * x.shape[1] * torch.log(var)",
+           "0.5 * x.shape[0] * torch.log(var)", "the number of points n where the dimension d belongs"),
+    Mutant("eq_conv_float64_inside", "convolution_score", _CONV_TAIL,
+           _CONV_TAIL + "    score = score.double().to(x.dtype)\n", "computed, then cast back to the dtype of x"),
+    Mutant("eq_anneal_float32_sqrt", "annealed_langevin", "math.sqrt(2 * h) * noise",
+           "torch.sqrt(torch.tensor(2 * h)) * noise", "the noise scale as a float32 tensor"),
+    Mutant("eq_ais_float32_betas", "ais_log_weights", _AIS_BODY,
+           "    b = torch.tensor([0.0] + [float(v) for v in betas])\n"
+           "    log_w = torch.zeros(path.shape[1], dtype=path.dtype)\n"
+           "    for l in range(1, len(b)):\n"
+           "        log_w = log_w + (b[l] - b[l - 1]) * (log_target(path[l - 1]) - log_base(path[l - 1]))\n",
+           "the betas in a default (float32) tensor"),
+]
