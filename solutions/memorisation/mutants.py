@@ -331,3 +331,16 @@ MUTANTS += [
            "    data = data - data.mean(dim=0)\n"
            "    dist = torch.cdist(samples, data)", "centres both sets, the caller's samples in place"),
 ]
+
+MUTANTS += [
+    Mutant("mix_delta_not_squared", "mixture_score", "var = s2 * a**2 + 1 - a**2", "var = s2 * a**2 + 1 - a",
+           "Delta_t = 1 - e^-t instead of 1 - e^-2t"),
+    Mutant("eq_gd_solve_cov_first", "gaussian_denoiser", _GD,
+           "    system = cov + sigma**2 * torch.eye(cov.shape[0], dtype=cov.dtype)\n"
+           "    denoised = mean + (torch.linalg.solve(system, cov) @ (x - mean).T).T\n",
+           "(C + sigma^2 I)^-1 C (x - mean): the two factors commute"),
+    Mutant("eq_gd_sigma_zero_shortcut", "gaussian_denoiser", "    d = cov.shape[0]\n",
+           "    if sigma == 0:\n"
+           "        return x.clone()\n"
+           "    d = cov.shape[0]\n", "returns x at sigma = 0 without a solve"),
+]
