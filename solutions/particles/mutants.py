@@ -195,6 +195,8 @@ MUTANTS = [
     Mutant("equi_always_sa", "equiangular_rate", "if normalised:", "if True:", "ignores normalised: always SA"),
     Mutant("equi_usa_over_n_minus_1", "equiangular_rate", "rate = 2 * growth / n", "rate = 2 * growth / (n - 1)",
            "USA divided by the n - 1 other tokens"),
+    Mutant("equi_casts_float32", "equiangular_rate", "growth = torch.exp(", "rho = rho.float()\n    growth = torch.exp(",
+           "casts rho to float32: float64 inputs lose their dtype and precision"),
     Mutant("answer_angle_degrees", "numeric_answers", "answer_angle = 0.7050", "answer_angle = 40.39",
            "the angle in degrees"),
     Mutant("answer_time_half", "numeric_answers", "answer_time = 0.6931", "answer_time = 0.3466",
