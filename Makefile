@@ -64,8 +64,9 @@ bubblewrap:
 	fi >&2
 
 # One test worker per core: the book build and each lab's nbgrader runs are independent.
+# --durations=25 lists every lab's mutant table and the fixed costs: the suite's cost per lab.
 test: $(STAMP) chromium bubblewrap
-	$(BIN)/python -m pytest -n auto --dist loadgroup --durations=15
+	$(BIN)/python -m pytest -n auto --dist loadgroup --durations=25
 
 # Everything except the book build and the nbgrader runs (seconds, for quick iterations).
 test-fast: $(STAMP) chromium bubblewrap
